@@ -1,0 +1,31 @@
+"""Wires the alerting service: its tables, unit of work, subscriptions and router."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from services.alerting.adapters.orm import messaging
+from services.alerting.entrypoints.api import router as api_router
+from services.alerting.service_layer import handlers
+from services.alerting.service_layer.unit_of_work import AlertingUnitOfWork
+from shared.bus.base import Bus
+from shared.contracts.topics import FORECAST_ISSUED
+from shared.runtime import ServiceRuntime, Subscription
+from shared.settings import Settings
+
+NAME = "alerting"
+
+
+def build(settings: Settings, bus: Bus) -> ServiceRuntime[AlertingUnitOfWork]:
+    return ServiceRuntime.from_settings(
+        NAME,
+        settings,
+        bus,
+        tables=messaging,
+        uow_class=AlertingUnitOfWork,
+        subscriptions=[Subscription(FORECAST_ISSUED, "record-forecast", handlers.record_forecast)],
+    )
+
+
+def router(runtime: ServiceRuntime[AlertingUnitOfWork]) -> APIRouter:
+    return api_router(runtime)

@@ -1,0 +1,54 @@
+"""Each area's daily series (rules §4.1 step 1): per date, the latest known values.
+
+An observation beats a forecast; a newer forecast beats an older one; a
+forecast older than the one already applied changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+from shared.contracts.payloads import DayValues, ForecastIssued
+
+Kind = Literal["forecast", "observation"]
+
+
+@dataclass(frozen=True)
+class SeriesDay:
+    area: str
+    date: dt.date
+    kind: Kind
+    forecast_id: str
+    issued_at: dt.datetime
+    values: DayValues
+
+
+def supersedes(kind: Kind, issued_at: dt.datetime, current: SeriesDay | None) -> bool:
+    """Whether values of ``kind`` issued at ``issued_at`` replace ``current``."""
+    if current is None:
+        return True
+    if current.kind == "observation":
+        return kind == "observation" and issued_at > current.issued_at
+    if kind == "observation":
+        return True
+    return issued_at > current.issued_at
+
+
+def apply(current: dict[dt.date, SeriesDay], incoming: ForecastIssued) -> list[SeriesDay]:
+    """The days of ``incoming`` that change the series, as they now stand."""
+    changed = []
+    for day in incoming.days:
+        if supersedes(incoming.kind, incoming.issued_at, current.get(day.date)):
+            changed.append(
+                SeriesDay(
+                    area=incoming.area,
+                    date=day.date,
+                    kind=incoming.kind,
+                    forecast_id=incoming.forecast_id,
+                    issued_at=incoming.issued_at,
+                    values=day,
+                )
+            )
+    return changed

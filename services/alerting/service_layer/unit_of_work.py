@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from typing import Self
+
+from services.alerting.adapters.repository import SeriesRepository
+from shared.db.uow import SqlUnitOfWork
+
+
+class AlertingUnitOfWork(SqlUnitOfWork):
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        self.series = SeriesRepository(self.session)
+        return self

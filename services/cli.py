@@ -1,0 +1,68 @@
+"""The ``airwarn`` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+
+from shared.settings import SERVICE_NAMES, load_settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="airwarn", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    up = commands.add_parser("up", help="all four services in one process, embedded bus and SQLite")
+    up.add_argument("--host", default=None)
+    up.add_argument("--port", type=int, default=None)
+    serve = commands.add_parser("serve", help="one service against Kafka and PostgreSQL")
+    serve.add_argument("service", choices=SERVICE_NAMES)
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    commands.add_parser("asyncapi", help="print the AsyncAPI document of the bus (JSON)")
+    migrate = commands.add_parser("migrate", help="upgrade the services' databases to head")
+    migrate.add_argument("services", nargs="*", metavar="SERVICE", help="default: all")
+    args = parser.parse_args(argv)
+
+    if args.command == "asyncapi":
+        from shared.contracts.asyncapi import asyncapi_document
+
+        json.dump(asyncapi_document(), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+
+    settings = load_settings()
+    from shared.observability.logs import configure_logging
+
+    configure_logging(settings.log_level)
+    if args.command == "migrate":
+        from shared.db.migrate import upgrade
+
+        unknown = sorted(set(args.services) - set(SERVICE_NAMES))
+        if unknown:
+            parser.error(f"unknown service(s): {', '.join(unknown)}")
+        for name in args.services or SERVICE_NAMES:
+            upgrade(name, settings.database_url_for(name))
+            logging.getLogger("airwarn").info("migrated", extra={"service": name})
+        return 0
+
+    import uvicorn
+
+    from services.app import build_app
+
+    if args.command == "up":
+        settings = load_settings(bus="memory")
+        names: Sequence[str] = SERVICE_NAMES
+    else:
+        names = [args.service]
+    app = build_app(settings, names)
+    host = args.host or settings.http_host
+    port = args.port or settings.http_port
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

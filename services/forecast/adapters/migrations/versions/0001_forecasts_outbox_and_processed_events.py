@@ -1,0 +1,41 @@
+"""forecasts, outbox and processed events
+
+Revision ID: 0001
+Revises:
+Create Date: 2026-11-26
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from shared.db.migration_ops import create_messaging_tables_v1, drop_messaging_tables_v1
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "forecast_forecasts",
+        sa.Column("forecast_id", sa.String(length=64), nullable=False),
+        sa.Column("area", sa.String(length=32), nullable=False),
+        sa.Column("source", sa.String(length=100), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("days", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("forecast_id"),
+        sa.UniqueConstraint("source", "area", "kind", "issued_at", name="uq_forecast_identity"),
+    )
+    op.create_index("ix_forecast_area_issued", "forecast_forecasts", ["area", "issued_at"])
+    create_messaging_tables_v1("forecast")
+
+
+def downgrade() -> None:
+    drop_messaging_tables_v1("forecast")
+    op.drop_index("ix_forecast_area_issued", table_name="forecast_forecasts")
+    op.drop_table("forecast_forecasts")

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.forecast.adapters.orm import forecasts
+from services.forecast.domain.model import Forecast
+from shared.contracts.payloads import DayValues
+
+
+class ForecastRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, forecast: Forecast) -> None:
+        await self._session.execute(
+            insert(forecasts).values(
+                forecast_id=forecast.forecast_id,
+                area=forecast.area,
+                source=forecast.source,
+                kind=forecast.kind,
+                issued_at=forecast.issued_at,
+                received_at=dt.datetime.now(dt.UTC),
+                days=[day.model_dump(mode="json") for day in forecast.days],
+            )
+        )
+
+    async def find(
+        self, *, source: str, area: str, kind: str, issued_at: dt.datetime
+    ) -> Forecast | None:
+        rows = await self._session.execute(
+            select(forecasts).where(
+                forecasts.c.source == source,
+                forecasts.c.area == area,
+                forecasts.c.kind == kind,
+                forecasts.c.issued_at == issued_at,
+            )
+        )
+        row = rows.first()
+        return _to_forecast(row) if row else None
+
+    async def history(
+        self, area: str, *, kind: str = "forecast", limit: int = 50
+    ) -> list[Forecast]:
+        rows = await self._session.execute(
+            select(forecasts)
+            .where(forecasts.c.area == area, forecasts.c.kind == kind)
+            .order_by(forecasts.c.issued_at.desc())
+            .limit(limit)
+        )
+        return [_to_forecast(row) for row in rows]
+
+
+def _to_forecast(row: Any) -> Forecast:
+    return Forecast(
+        forecast_id=row.forecast_id,
+        area=row.area,
+        source=row.source,
+        kind=row.kind,
+        issued_at=row.issued_at,
+        days=tuple(DayValues.model_validate(day) for day in row.days),
+    )

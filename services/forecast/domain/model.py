@@ -1,0 +1,69 @@
+"""Forecast intake rules: what a forecast must look like before anyone acts on it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from shared.areas import AREAS
+from shared.contracts.payloads import DayValues
+from shared.errors import Rejected
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+MAX_DAYS_AHEAD = 15
+CLOCK_SKEW = dt.timedelta(minutes=5)
+#: Concentrations above these are instrument or typing errors, not air (µg/m³; CO mg/m³).
+CEILINGS: dict[str, float] = {
+    "pm25": 2000.0,
+    "pm10": 3000.0,
+    "so2": 5000.0,
+    "no2": 5000.0,
+    "co": 200.0,
+    "o3_8h": 2000.0,
+    "o3_1h": 3000.0,
+}
+
+
+@dataclass(frozen=True)
+class Forecast:
+    forecast_id: str
+    area: str
+    source: str
+    kind: str  # "forecast" | "observation"
+    issued_at: dt.datetime
+    days: tuple[DayValues, ...]
+    events: list[object] = field(default_factory=list, compare=False, repr=False)
+
+    def same_content(self, other: Forecast) -> bool:
+        return (self.area, self.source, self.kind, self.issued_at, self.days) == (
+            other.area,
+            other.source,
+            other.kind,
+            other.issued_at,
+            other.days,
+        )
+
+
+def check_forecast(
+    *, area: str, kind: str, issued_at: dt.datetime, days: tuple[DayValues, ...], now: dt.datetime
+) -> None:
+    """Raise :class:`Rejected` naming the first field that breaks the intake rules."""
+    if area not in AREAS:
+        raise Rejected(f"area: unknown area code {area!r}")
+    if issued_at.tzinfo is None:
+        raise Rejected("issued_at: must carry a timezone offset")
+    if issued_at > now + CLOCK_SKEW:
+        raise Rejected(f"issued_at: {issued_at.isoformat()} is in the future")
+    if not days:
+        raise Rejected("days: at least one day is required")
+    issue_date = issued_at.astimezone(LOCAL).date()
+    for index, day in enumerate(days):
+        if index and day.date <= days[index - 1].date:
+            raise Rejected(f"days[{index}].date: {day.date} is duplicated or out of order")
+        if kind == "forecast" and (day.date - issue_date).days > MAX_DAYS_AHEAD:
+            raise Rejected(f"days[{index}].date: {day.date} is more than {MAX_DAYS_AHEAD} days out")
+        for name, ceiling in CEILINGS.items():
+            value = getattr(day, name)
+            if value is not None and value > ceiling:
+                raise Rejected(f"days[{index}].{name}: {value} is above the plausible {ceiling}")

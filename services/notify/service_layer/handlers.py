@@ -1,0 +1,37 @@
+"""Notify handlers: one async function per event or query."""
+
+from __future__ import annotations
+
+import uuid
+
+from services.notify.domain.model import Bulletin, compose
+from services.notify.service_layer.unit_of_work import NotifyUnitOfWork
+from shared.contracts.payloads import BulletinPublished, WarningChanged
+from shared.contracts.topics import BULLETIN_PUBLISHED
+
+
+async def on_warning_changed(change: WarningChanged, uow: NotifyUnitOfWork) -> None:
+    earlier = await uow.bulletins.of_episode(change.area, change.episode_id)
+    bulletin = compose(change, bulletin_id=str(uuid.uuid4()), earlier=earlier)
+    await uow.bulletins.add(bulletin)
+    await uow.publish(
+        BULLETIN_PUBLISHED,
+        BulletinPublished(
+            area=bulletin.area,
+            bulletin_id=bulletin.bulletin_id,
+            warning_id=bulletin.warning_id,
+            msg_type=bulletin.msg_type,
+            level=change.level,
+            references=list(bulletin.references),
+            languages=["zh-CN", "en-US"],
+            headline_zh=bulletin.headline_zh,
+            headline_en=bulletin.headline_en,
+            text_zh=bulletin.text_zh,
+            text_en=bulletin.text_en,
+            published_at=bulletin.published_at,
+        ),
+    )
+
+
+async def list_bulletins(uow: NotifyUnitOfWork, *, area: str | None, limit: int) -> list[Bulletin]:
+    return await uow.bulletins.recent(area=area, limit=limit)

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from typing import Self
+
+from services.notify.adapters.repository import BulletinRepository
+from shared.db.uow import SqlUnitOfWork
+
+
+class NotifyUnitOfWork(SqlUnitOfWork):
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        self.bulletins = BulletinRepository(self.session)
+        return self

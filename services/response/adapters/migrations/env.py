@@ -1,0 +1,4 @@
+from services.response.adapters.orm import metadata
+from shared.db.migrate import run_env
+
+run_env(metadata)

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from typing import Self
+
+from services.response.adapters.repository import ResponseRepository
+from shared.db.uow import SqlUnitOfWork
+
+
+class ResponseUnitOfWork(SqlUnitOfWork):
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        self.responses = ResponseRepository(self.session)
+        return self

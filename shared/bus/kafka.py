@@ -1,0 +1,201 @@
+"""The Kafka bus (aiokafka): idempotent producer with acks=all, consumers that
+commit each message's offset only after its handler's transaction committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from aiokafka import (
+    AIOKafkaConsumer,
+    AIOKafkaProducer,
+    ConsumerRebalanceListener,
+    TopicPartition,
+)
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import (
+    CommitFailedError,
+    IllegalStateError,
+    TopicAlreadyExistsError,
+)
+
+from shared.bus.base import EventHandler
+from shared.bus.dispatch import Dispatcher
+from shared.contracts.envelope import Event, RawMessage, encode
+from shared.contracts.topics import TOPICS, Topic
+from shared.observability import metrics
+
+log = logging.getLogger(__name__)
+
+
+class KafkaBus:
+    def __init__(
+        self,
+        bootstrap: str,
+        *,
+        client_id: str = "airwarn",
+        partitions: int = 6,
+        retry_max_seconds: float = 30.0,
+    ) -> None:
+        self.bootstrap = bootstrap
+        self.client_id = client_id
+        self.partitions = partitions
+        self.retry_max_seconds = retry_max_seconds
+        self._producer: AIOKafkaProducer | None = None
+
+    async def start(self) -> None:
+        await self.ensure_topics()
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap,
+            client_id=self.client_id,
+            enable_idempotence=True,
+            acks="all",
+            linger_ms=2,
+        )
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        if self._producer is not None:
+            producer, self._producer = self._producer, None
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(producer.stop(), timeout=10)
+
+    async def ready(self) -> bool:
+        if self._producer is None:
+            return False
+        try:
+            await asyncio.wait_for(self._producer.client.fetch_all_metadata(), timeout=5)
+        except Exception:
+            return False
+        return True
+
+    async def ensure_topics(self) -> None:
+        """Create every topic and its DLQ twin, partitioned for per-area keys."""
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=self.client_id)
+        await admin.start()
+        try:
+            existing = set(await admin.list_topics())
+            names = [n for t in TOPICS.values() for n in (t.name, t.dlq) if n not in existing]
+            if names:
+                new = [
+                    NewTopic(n, num_partitions=self.partitions, replication_factor=1) for n in names
+                ]
+                with contextlib.suppress(TopicAlreadyExistsError):
+                    await admin.create_topics(new)
+        finally:
+            await admin.close()
+
+    @property
+    def producer(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            raise RuntimeError("KafkaBus.start() has not been awaited")
+        return self._producer
+
+    async def publish(self, events: Sequence[Event[Any]]) -> None:
+        pending = [await self._send(encode(event)) for event in events]
+        await asyncio.gather(*pending)
+        for event in events:
+            metrics.published.labels(event.topic).inc()
+
+    async def publish_raw(self, message: RawMessage) -> None:
+        await (await self._send(message))
+
+    async def _send(self, message: RawMessage) -> asyncio.Future[Any]:
+        sent: asyncio.Future[Any] = await self.producer.send(
+            message.topic, value=message.value, key=message.key, headers=list(message.headers)
+        )
+        return sent
+
+    def consumer(self, topic: Topic, group: str, handler: EventHandler) -> KafkaConsumer:
+        return KafkaConsumer(self, topic, group, handler)
+
+
+class _FinishInHand(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Before partitions are taken away, let the message in hand finish and commit."""
+
+    def __init__(self, in_hand: asyncio.Lock) -> None:
+        self._in_hand = in_hand
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        async with self._in_hand:
+            return None
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        return None
+
+
+class KafkaConsumer:
+    def __init__(self, bus: KafkaBus, topic: Topic, group: str, handler: EventHandler) -> None:
+        self.topic = topic
+        self.group = group
+        self._bus = bus
+        self._dispatcher = Dispatcher(
+            topic, group, handler, bus.publish_raw, retry_max_seconds=bus.retry_max_seconds
+        )
+        self._consumer: AIOKafkaConsumer | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._in_hand = asyncio.Lock()
+
+    def assigned_partitions(self) -> frozenset[int]:
+        if self._consumer is None:
+            return frozenset()
+        return frozenset(tp.partition for tp in self._consumer.assignment())
+
+    async def start(self) -> None:
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._bus.bootstrap,
+            client_id=f"{self._bus.client_id}-{self.group}",
+            group_id=self.group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            session_timeout_ms=10_000,
+            heartbeat_interval_ms=1_000,
+        )
+        self._consumer.subscribe([self.topic.name], listener=_FinishInHand(self._in_hand))
+        await self._consumer.start()
+        self._task = asyncio.create_task(
+            self._run(self._consumer), name=f"consume {self.topic.name}"
+        )
+
+    async def stop(self) -> None:
+        async with self._in_hand:
+            await self._halt()
+
+    async def kill(self) -> None:
+        await self._halt()
+
+    async def _halt(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        consumer, self._consumer = self._consumer, None
+        if consumer is not None:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(consumer.stop(), timeout=10)
+
+    async def _run(self, consumer: AIOKafkaConsumer) -> None:
+        while True:
+            record = await consumer.getone()
+            raw = RawMessage(
+                topic=record.topic,
+                key=record.key,
+                value=record.value or b"",
+                headers=tuple(record.headers or ()),
+                partition=record.partition,
+                offset=record.offset,
+            )
+            async with self._in_hand:
+                await self._dispatcher.deliver(raw)
+                tp = TopicPartition(record.topic, record.partition)
+                try:
+                    await consumer.commit({tp: record.offset + 1})
+                except (CommitFailedError, IllegalStateError) as exc:
+                    # The partition moved during a rebalance: its new owner reads the
+                    # message again and the idempotent handler ignores it.
+                    log.warning("offset commit refused: %s", exc)

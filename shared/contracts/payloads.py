@@ -1,0 +1,133 @@
+"""The payload of every bus event: the one definition each producer and consumer uses.
+
+Field names follow the plan's terms (rules §1–§5). A model change that is not
+backwards compatible gets a new topic version (``.v2``), never an edit here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from shared.areas import AREAS
+
+WarningLevel = Literal["yellow", "orange", "red"]
+ResponseLevel = Literal["III", "II", "I"]
+Pollutant = Literal["PM2.5", "PM10", "SO2", "NO2", "CO", "O3"]
+EpisodePollutant = Literal["PM2.5", "O3"]
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    area: str = Field(description="GB/T 2260 district code or region code; the message key")
+
+    @field_validator("area")
+    @classmethod
+    def _known_area(cls, value: str) -> str:
+        if value not in AREAS:
+            raise ValueError(f"unknown area code {value!r}")
+        return value
+
+
+class DayValues(BaseModel):
+    """One area-day (rules §1): 24-h means, O3 as its daily maximum 8-h mean."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    date: dt.date
+    pm25: float | None = Field(default=None, ge=0, description="PM2.5 24-h mean, µg/m³")
+    pm10: float | None = Field(default=None, ge=0, description="PM10 24-h mean, µg/m³")
+    so2: float | None = Field(default=None, ge=0, description="SO2 24-h mean, µg/m³")
+    no2: float | None = Field(default=None, ge=0, description="NO2 24-h mean, µg/m³")
+    co: float | None = Field(default=None, ge=0, description="CO 24-h mean, mg/m³")
+    o3_8h: float | None = Field(default=None, ge=0, description="O3 daily max 8-h mean, µg/m³")
+    o3_1h: float | None = Field(default=None, ge=0, description="O3 daily max 1-h, µg/m³")
+    max_hourly_aqi: int | None = Field(default=None, ge=0, description="highest hourly AQI")
+    aqi: int | None = Field(default=None, ge=0, description="daily AQI (HJ 633-2012)")
+    iaqi: dict[Pollutant, int] | None = None
+    category: int | None = Field(default=None, ge=1, le=6, description="HJ 633 category 1–6")
+    primary_pollutants: list[Pollutant] = Field(default_factory=list)
+
+
+class ForecastIssued(Payload):
+    """forecast.issued.v1: a forecast, or an observation, for one area."""
+
+    forecast_id: str
+    kind: Literal["forecast", "observation"] = "forecast"
+    source: str = Field(min_length=1, description="who produced it, e.g. city-office")
+    issued_at: dt.datetime = Field(description="issue time, timezone-aware")
+    days: list[DayValues] = Field(min_length=1)
+
+    @field_validator("issued_at")
+    @classmethod
+    def _aware(cls, value: dt.datetime) -> dt.datetime:
+        if value.tzinfo is None:
+            raise ValueError("issued_at must carry a timezone offset")
+        return value
+
+    @model_validator(mode="after")
+    def _ascending_days(self) -> ForecastIssued:
+        dates = [day.date for day in self.days]
+        if any(later <= earlier for earlier, later in itertools.pairwise(dates)):
+            raise ValueError("days must be in strictly ascending date order")
+        return self
+
+
+class WarningChanged(Payload):
+    """warning.changed.v1: one warning action for one area (rules §4)."""
+
+    warning_id: str
+    action: Literal["issue", "upgrade", "downgrade", "lift"]
+    level: WarningLevel | None = Field(description="the new level; null after a lift")
+    response_level: ResponseLevel | None
+    previous_level: WarningLevel | None
+    episode_id: str
+    episode_start: dt.date
+    episode_end: dt.date | None
+    primary_pollutant: EpisodePollutant | None
+    cause: Literal["forecast", "advisory", "region"]
+    cause_ref: str | None = Field(default=None, description="id of the forecast or advisory")
+    late: bool = False
+    issuing_unit: str
+    approver: str | None = None
+    decided_at: dt.datetime
+
+
+class TaskChange(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    task_id: str
+    measure_id: str
+    unit: str
+    level: ResponseLevel
+    action: Literal["assign", "stand_down", "acknowledge", "progress", "complete"]
+    due: dt.datetime | None = None
+    note: str | None = None
+
+
+class ResponseTasks(Payload):
+    """response.tasks.v1: task assignments and changes for one area's episode (rules §5)."""
+
+    episode_id: str
+    warning_id: str
+    changes: list[TaskChange] = Field(min_length=1)
+
+
+class BulletinPublished(Payload):
+    """bulletin.published.v1: a public bulletin about one warning action."""
+
+    bulletin_id: str
+    warning_id: str
+    msg_type: Literal["Alert", "Update", "Cancel"]
+    level: WarningLevel | None
+    references: list[str] = Field(default_factory=list)
+    languages: list[Literal["zh-CN", "en-US"]]
+    headline_zh: str
+    headline_en: str
+    text_zh: str
+    text_en: str
+    published_at: dt.datetime

@@ -1,0 +1,71 @@
+"""The versioned topics of the bus and the payload each one carries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from shared.contracts.payloads import (
+    BulletinPublished,
+    ForecastIssued,
+    ResponseTasks,
+    WarningChanged,
+)
+
+DLQ_SUFFIX = ".dlq"
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    name: str
+    event_type: str
+    payload: type[BaseModel]
+    producer: str
+    summary: str
+
+    @property
+    def dlq(self) -> str:
+        return self.name + DLQ_SUFFIX
+
+
+FORECAST_ISSUED = Topic(
+    "forecast.issued.v1",
+    "cn.gov.cq.airwarn.forecast.issued.v1",
+    ForecastIssued,
+    "forecast",
+    "A forecast or observation for one area, with each day's AQI.",
+)
+WARNING_CHANGED = Topic(
+    "warning.changed.v1",
+    "cn.gov.cq.airwarn.warning.changed.v1",
+    WarningChanged,
+    "alerting",
+    "A warning issued, upgraded, downgraded or lifted for one area.",
+)
+RESPONSE_TASKS = Topic(
+    "response.tasks.v1",
+    "cn.gov.cq.airwarn.response.tasks.v1",
+    ResponseTasks,
+    "response",
+    "Response tasks assigned to, stood down for or closed by member units.",
+)
+BULLETIN_PUBLISHED = Topic(
+    "bulletin.published.v1",
+    "cn.gov.cq.airwarn.bulletin.published.v1",
+    BulletinPublished,
+    "notify",
+    "A public bulletin (Chinese and English) about a warning action.",
+)
+
+TOPICS: dict[str, Topic] = {
+    topic.name: topic
+    for topic in (FORECAST_ISSUED, WARNING_CHANGED, RESPONSE_TASKS, BULLETIN_PUBLISHED)
+}
+
+
+def topic_named(name: str) -> Topic:
+    try:
+        return TOPICS[name]
+    except KeyError:
+        raise KeyError(f"unknown topic {name!r}") from None

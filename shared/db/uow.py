@@ -1,0 +1,96 @@
+"""The unit of work: one database transaction, made fresh for each message or request.
+
+Events a handler publishes are written to the outbox in the same transaction
+as its changes, and the id of the event it consumed is recorded in the same
+transaction too; both reach the world only if the transaction commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.contracts.envelope import Event, new_event
+from shared.contracts.payloads import Payload
+from shared.contracts.topics import Topic
+from shared.db.tables import MessagingTables
+
+
+class SqlUnitOfWork:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        tables: MessagingTables,
+        *,
+        source: str,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self._session_factory = session_factory
+        self._tables = tables
+        self._source = source
+        self._on_commit = on_commit
+        self._published = False
+        self.trace_id: str | None = None
+
+    async def __aenter__(self) -> Self:
+        self.session = self._session_factory()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.session.rollback()
+        await self.session.close()
+
+    async def commit(self) -> None:
+        await self.session.commit()
+        if self._published and self._on_commit is not None:
+            self._on_commit()
+        self._published = False
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+        self._published = False
+
+    async def publish(self, topic: Topic, payload: Payload) -> Event[Any]:
+        """Queue an event in the outbox; it leaves when this transaction commits."""
+        event = new_event(topic, payload, source=self._source, trace_id=self.trace_id)
+        await self.session.execute(
+            insert(self._tables.outbox).values(
+                event_id=event.id,
+                topic=event.topic,
+                event_type=event.type,
+                source=event.source,
+                subject=event.subject,
+                time=event.time,
+                trace_id=event.trace_id,
+                data=event.payload.model_dump(mode="json"),
+            )
+        )
+        self._published = True
+        return event
+
+    async def already_processed(self, handler: str, event_id: str) -> bool:
+        table = self._tables.processed
+        found = await self.session.execute(
+            select(table.c.event_id).where(table.c.handler == handler, table.c.event_id == event_id)
+        )
+        return found.first() is not None
+
+    async def mark_processed(self, handler: str, event: Event[Any]) -> None:
+        await self.session.execute(
+            insert(self._tables.processed).values(
+                handler=handler,
+                event_id=event.id,
+                topic=event.topic,
+                processed_at=dt.datetime.now(dt.UTC),
+            )
+        )

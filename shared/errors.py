@@ -1,0 +1,17 @@
+"""Errors that cross layers."""
+
+
+class Rejected(ValueError):
+    """Input that breaks a rule of the plan or a contract: refused, never retried.
+
+    On HTTP it becomes a 422 naming what is wrong; on the bus the message is
+    dead-lettered with this text.
+    """
+
+
+class Conflict(ValueError):
+    """A request that contradicts what is already recorded (HTTP 409)."""
+
+
+class NotFound(LookupError):
+    """The thing asked for does not exist (HTTP 404)."""

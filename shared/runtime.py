@@ -1,0 +1,171 @@
+"""What each service is made of at run time, wired once at start-up.
+
+A service declares its tables, its unit of work and the events it consumes; the
+runtime migrates its database, relays its outbox, and runs one consumer per
+subscription whose handler is made idempotent by the processed-events table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from shared.bus.base import Bus, Consumer, EventHandler
+from shared.contracts.envelope import Event
+from shared.contracts.topics import Topic
+from shared.db.engine import make_engine, make_session_factory
+from shared.db.migrate import upgrade
+from shared.db.outbox import OutboxRelay
+from shared.db.tables import MessagingTables
+from shared.db.uow import SqlUnitOfWork
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+U = TypeVar("U", bound=SqlUnitOfWork)
+
+
+@dataclass(frozen=True)
+class Subscription(Generic[U]):
+    """A handler for one topic: ``handle(payload, uow)`` changes state, never commits."""
+
+    topic: Topic
+    name: str
+    handle: Callable[[Any, U], Awaitable[None]]
+
+
+UowFactory = Callable[..., U]
+
+
+class ServiceRuntime(Generic[U]):
+    def __init__(
+        self,
+        name: str,
+        *,
+        database_url: str,
+        bus: Bus,
+        tables: MessagingTables,
+        uow_class: UowFactory[U],
+        subscriptions: list[Subscription[U]],
+        outbox_batch_size: int = 200,
+        outbox_poll_seconds: float = 0.5,
+    ) -> None:
+        self.name = name
+        self.database_url = database_url
+        self.bus = bus
+        self.tables = tables
+        self._uow_class = uow_class
+        self.subscriptions = subscriptions
+        self._outbox_batch_size = outbox_batch_size
+        self._outbox_poll_seconds = outbox_poll_seconds
+        self._engine: AsyncEngine | None = None
+        self._sessions: async_sessionmaker[AsyncSession] | None = None
+        self.relay: OutboxRelay | None = None
+        self._relay_task: asyncio.Task[None] | None = None
+        self.consumers: list[Consumer] = []
+
+    @classmethod
+    def from_settings(
+        cls,
+        name: str,
+        settings: Settings,
+        bus: Bus,
+        *,
+        tables: MessagingTables,
+        uow_class: UowFactory[U],
+        subscriptions: list[Subscription[U]],
+    ) -> ServiceRuntime[U]:
+        return cls(
+            name,
+            database_url=settings.database_url_for(name),
+            bus=bus,
+            tables=tables,
+            uow_class=uow_class,
+            subscriptions=subscriptions,
+            outbox_batch_size=settings.outbox_batch_size,
+            outbox_poll_seconds=settings.outbox_poll_seconds,
+        )
+
+    @property
+    def group_prefix(self) -> str:
+        return f"airwarn.{self.name}"
+
+    async def start(self, *, migrate: bool = True, consume: bool = True) -> None:
+        if migrate:
+            await asyncio.to_thread(upgrade, self.name, self.database_url)
+        self._engine = make_engine(self.database_url)
+        self._sessions = make_session_factory(self._engine)
+        self.relay = OutboxRelay(
+            self.name,
+            self._sessions,
+            self.tables,
+            self.bus,
+            batch_size=self._outbox_batch_size,
+            poll_seconds=self._outbox_poll_seconds,
+        )
+        self._relay_task = asyncio.create_task(self.relay.run(), name=f"{self.name} outbox relay")
+        if consume:
+            for subscription in self.subscriptions:
+                consumer = self.bus.consumer(
+                    subscription.topic,
+                    f"{self.group_prefix}.{subscription.name}",
+                    self.idempotent(subscription),
+                )
+                await consumer.start()
+                self.consumers.append(consumer)
+        log.info("service started", extra={"service": self.name})
+
+    async def stop(self) -> None:
+        for consumer in self.consumers:
+            await consumer.stop()
+        self.consumers.clear()
+        if self._relay_task is not None:
+            self._relay_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._relay_task
+            self._relay_task = None
+        if self.relay is not None:
+            # One last pass so what was committed before the stop is not left waiting.
+            with contextlib.suppress(Exception):
+                await self.relay.relay_once()
+        if self._engine is not None:
+            await self._engine.dispose()
+            self._engine = None
+
+    def uow(self) -> U:
+        if self._sessions is None or self.relay is None:
+            raise RuntimeError(f"service {self.name} is not started")
+        return self._uow_class(
+            self._sessions, self.tables, source=f"/airwarn/{self.name}", on_commit=self.relay.wake
+        )
+
+    def idempotent(self, subscription: Subscription[U]) -> EventHandler:
+        """Wrap a handler so that a redelivered event changes nothing."""
+
+        async def handle(event: Event[BaseModel]) -> None:
+            async with self.uow() as uow:
+                uow.trace_id = event.trace_id
+                if await uow.already_processed(subscription.name, event.id):
+                    return
+                await uow.mark_processed(subscription.name, event)
+                await subscription.handle(event.payload, uow)
+                await uow.commit()
+
+        return handle
+
+    async def database_ready(self) -> bool:
+        if self._engine is None:
+            return False
+        try:
+            async with self._engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception:
+            return False
+        return True

@@ -1,0 +1,53 @@
+"""Runtime configuration, read from the environment (prefix ``AIRWARN_``) at start-up.
+
+Nothing here is evaluated at import time: call :func:`load_settings` from a
+composition root (the CLI, a test fixture) and pass the result down.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICE_NAMES: tuple[str, ...] = ("forecast", "alerting", "response", "notify")
+ServiceName = Literal["forecast", "alerting", "response", "notify"]
+
+
+class Settings(BaseSettings):
+    """Every knob of the system; one instance is built per process."""
+
+    model_config = SettingsConfigDict(env_prefix="AIRWARN_", extra="ignore")
+
+    bus: Literal["memory", "kafka"] = "memory"
+    kafka_bootstrap: str = "127.0.0.1:19092"
+    kafka_client_id: str = "airwarn"
+    kafka_partitions: int = Field(default=6, ge=1)
+    #: ``{service}`` is replaced by the service name, so each service can get its
+    #: own database; without it the services share one database and stay apart
+    #: through their table names.
+    database_url: str = "sqlite+aiosqlite:///{var_dir}/{service}.db"
+    var_dir: Path = Path("var")
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=1, le=65535)
+    outbox_poll_seconds: float = Field(default=0.5, gt=0)
+    outbox_batch_size: int = Field(default=200, ge=1)
+    consumer_retry_max_seconds: float = Field(default=30.0, gt=0)
+    memory_partitions: int = Field(default=4, ge=1)
+    log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("database_url must use sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    def database_url_for(self, service: str) -> str:
+        return self.database_url.format(service=service, var_dir=self.var_dir.as_posix())
+
+
+def load_settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]

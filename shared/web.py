@@ -1,0 +1,80 @@
+"""The HTTP shell shared by every service: error mapping, health, readiness, metrics."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from shared.errors import Conflict, NotFound, Rejected
+from shared.runtime import ServiceRuntime
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    *,
+    title: str,
+    runtimes: Sequence[ServiceRuntime[Any]],
+    routers: dict[str, APIRouter],
+    on_startup: Callable[[], Awaitable[None]],
+    on_shutdown: Callable[[], Awaitable[None]],
+    bus_ready: Callable[[], Awaitable[bool]],
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await on_startup()
+        try:
+            yield
+        finally:
+            await on_shutdown()
+
+    app = FastAPI(title=title, lifespan=lifespan)
+    for prefix, router in routers.items():
+        app.include_router(router, prefix=f"/{prefix}")
+
+    @app.get("/healthz", tags=["platform"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["platform"])
+    async def readyz() -> JSONResponse:
+        checks = {f"database:{rt.name}": await rt.database_ready() for rt in runtimes}
+        checks["bus"] = await bus_ready()
+        ready = all(checks.values())
+        return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+
+    @app.get("/metrics", tags=["platform"], response_class=PlainTextResponse)
+    async def metrics() -> PlainTextResponse:
+        for runtime in runtimes:
+            if runtime.relay is not None:
+                await runtime.relay.backlog()
+        return PlainTextResponse(generate_latest().decode(), media_type=CONTENT_TYPE_LATEST)
+
+    _install_error_handlers(app)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    async def rejected(_request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    async def conflict(_request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=409)
+
+    async def not_found(_request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return JSONResponse({"detail": "internal error"}, status_code=500)
+
+    app.add_exception_handler(Rejected, rejected)
+    app.add_exception_handler(Conflict, conflict)
+    app.add_exception_handler(NotFound, not_found)
+    app.add_exception_handler(Exception, unexpected)
