@@ -55,7 +55,7 @@ class Dispatcher:
 
     async def deliver(self, raw: RawMessage) -> None:
         try:
-            event = decode(raw)
+            event = decode(raw, self.topic)
         except DecodeError as exc:
             await self._send_to_dlq(raw, f"undecodable: {exc}")
             return

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from aiokafka import (
@@ -73,13 +73,13 @@ class KafkaBus:
             return False
         return True
 
-    async def ensure_topics(self) -> None:
-        """Create every topic and its DLQ twin, partitioned for per-area keys."""
+    async def ensure_topics(self, topics: Iterable[Topic] = TOPICS.values()) -> None:
+        """Create each topic and its DLQ twin, partitioned for per-area keys."""
         admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=self.client_id)
         await admin.start()
         try:
             existing = set(await admin.list_topics())
-            names = [n for t in TOPICS.values() for n in (t.name, t.dlq) if n not in existing]
+            names = [n for t in topics for n in (t.name, t.dlq) if n not in existing]
             if names:
                 new = [
                     NewTopic(n, num_partitions=self.partitions, replication_factor=1) for n in names

@@ -108,12 +108,14 @@ def encode(event: Event[Any]) -> RawMessage:
     return RawMessage(topic=event.topic, key=key, value=message.value, headers=tuple(headers))
 
 
-def decode(raw: RawMessage) -> Event[Any]:
-    """Parse and validate ``raw``; raise :class:`DecodeError` naming what is wrong."""
-    try:
-        topic = topic_named(raw.topic)
-    except KeyError as exc:
-        raise DecodeError(str(exc)) from exc
+def decode(raw: RawMessage, topic: Topic | None = None) -> Event[Any]:
+    """Parse and validate ``raw`` as an event of ``topic`` (by default the topic it
+    was read from); raise :class:`DecodeError` naming what is wrong."""
+    if topic is None:
+        try:
+            topic = topic_named(raw.topic)
+        except KeyError as exc:
+            raise DecodeError(str(exc)) from exc
     headers = dict(raw.headers)
     for required in ("ce_id", "ce_source", "ce_type", "ce_specversion"):
         if required not in headers:

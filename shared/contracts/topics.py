@@ -64,6 +64,17 @@ TOPICS: dict[str, Topic] = {
 }
 
 
+PAYLOADS_BY_TYPE: dict[str, type[BaseModel]] = {t.event_type: t.payload for t in TOPICS.values()}
+
+
+def payload_model(event_type: str) -> type[BaseModel]:
+    """The payload model of a CloudEvents ``type``."""
+    try:
+        return PAYLOADS_BY_TYPE[event_type]
+    except KeyError:
+        raise KeyError(f"unknown event type {event_type!r}") from None
+
+
 def topic_named(name: str) -> Topic:
     try:
         return TOPICS[name]

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.bus.base import Bus
 from shared.contracts.envelope import Event
-from shared.contracts.topics import topic_named
+from shared.contracts.topics import payload_model
 from shared.db.tables import MessagingTables
 from shared.observability import metrics
 
@@ -99,7 +99,6 @@ class OutboxRelay:
 
 
 def _event_from_row(row: Any) -> Event[Any]:
-    topic = topic_named(row.topic)
     return Event(
         topic=row.topic,
         id=row.event_id,
@@ -107,6 +106,6 @@ def _event_from_row(row: Any) -> Event[Any]:
         type=row.event_type,
         subject=row.subject,
         time=row.time,
-        payload=topic.payload.model_validate(row.data),
+        payload=payload_model(row.event_type).model_validate(row.data),
         trace_id=row.trace_id,
     )
