@@ -7,7 +7,9 @@ its own version table, ``<name>_alembic_version``.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from alembic import command, context
 from alembic.config import Config
@@ -40,6 +42,16 @@ def version_table(service: str) -> str:
     return f"{service}_alembic_version"
 
 
+def owned_by(service: str) -> Callable[[str | None, str, Any], bool]:
+    """An alembic ``include_name`` filter: only ``service``'s own tables, so that
+    autogenerate never proposes to drop another service's tables in a shared database."""
+
+    def include(name: str | None, type_: str, _parent: Any) -> bool:
+        return type_ != "table" or (name or "").startswith(f"{service}_")
+
+    return include
+
+
 def run_env(metadata: MetaData) -> None:
     """The body of every service's ``env.py``."""
     config = context.config
@@ -55,6 +67,7 @@ def run_env(metadata: MetaData) -> None:
             connection=connection,
             target_metadata=metadata,
             version_table=version_table(service),
+            include_name=owned_by(service),
             render_as_batch=connection.dialect.name == "sqlite",
         )
         with context.begin_transaction():

@@ -53,8 +53,14 @@ def forecast_event(topic: Topic, area: str, label: str) -> Event[Any]:
     )
     event = new_event(FORECAST_ISSUED, payload, source="/contract")
     return Event(
-        topic=topic.name, id=event.id, source=event.source, type=event.type,
-        subject=event.subject, time=event.time, payload=event.payload, trace_id=event.trace_id,
+        topic=topic.name,
+        id=event.id,
+        source=event.source,
+        type=event.type,
+        subject=event.subject,
+        time=event.time,
+        payload=event.payload,
+        trace_id=event.trace_id,
     )
 
 
@@ -102,8 +108,11 @@ async def read_raw(bus: Bus, topic: str, expected: int, timeout: float = 30.0) -
         return bus.messages(topic)
     assert isinstance(bus, KafkaBus)
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bus.bootstrap, auto_offset_reset="earliest",
-        enable_auto_commit=False, group_id=None,
+        topic,
+        bootstrap_servers=bus.bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
     )
     await consumer.start()
     found: list[RawMessage] = []
@@ -114,9 +123,14 @@ async def read_raw(bus: Bus, topic: str, expected: int, timeout: float = 30.0) -
             batch = await consumer.getmany(timeout_ms=500)
             for records in batch.values():
                 found.extend(
-                    RawMessage(topic=r.topic, key=r.key, value=r.value or b"",
-                               headers=tuple(r.headers or ()), partition=r.partition,
-                               offset=r.offset)
+                    RawMessage(
+                        topic=r.topic,
+                        key=r.key,
+                        value=r.value or b"",
+                        headers=tuple(r.headers or ()),
+                        partition=r.partition,
+                        offset=r.offset,
+                    )
                     for r in records
                 )
     finally:

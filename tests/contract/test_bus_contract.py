@@ -66,7 +66,9 @@ def group_of(topic: Topic) -> str:
     return f"contract.{topic.name}"
 
 
-async def test_each_key_keeps_its_order(bus: Bus, topic: Topic, runtime: ServiceRuntime[Any]) -> None:
+async def test_each_key_keeps_its_order(
+    bus: Bus, topic: Topic, runtime: ServiceRuntime[Any]
+) -> None:
     events = [forecast_event(topic, DISTRICTS[i % 3], f"seq-{i:03d}") for i in range(60)]
     consumer = bus.consumer(topic, group_of(topic), runtime.idempotent(runtime.subscriptions[0]))
     await consumer.start()
@@ -162,11 +164,13 @@ async def test_poison_messages_go_to_the_dlq_and_the_consumer_goes_on(
 ) -> None:
     good = forecast_event(topic, "500105", "good")
     valid_shape = encode(good)
-    not_json = RawMessage(topic=topic.name, key=b"500105", value=b"\xff{not json",
-                          headers=valid_shape.headers)
+    not_json = RawMessage(
+        topic=topic.name, key=b"500105", value=b"\xff{not json", headers=valid_shape.headers
+    )
     no_headers = RawMessage(topic=topic.name, key=b"500105", value=b'{"area": "500105"}')
-    wrong_schema = RawMessage(topic=topic.name, key=b"500105", value=b'{"area": "500105"}',
-                              headers=valid_shape.headers)
+    wrong_schema = RawMessage(
+        topic=topic.name, key=b"500105", value=b'{"area": "500105"}', headers=valid_shape.headers
+    )
     for message in (not_json, no_headers, wrong_schema):
         await bus.publish_raw(message)
     await bus.publish([good])
@@ -216,8 +220,12 @@ async def test_outbox_relays_what_was_committed_before_a_crash(
         await uow.commit()
     assert await runtime.relay.backlog() == 2  # type: ignore[union-attr]
 
-    crashing = OutboxRelay("contract", runtime._sessions, runtime.tables,  # type: ignore[arg-type]
-                           _CrashAfterSend(bus))  # type: ignore[arg-type]
+    crashing = OutboxRelay(
+        "contract",
+        runtime._sessions,
+        runtime.tables,  # type: ignore[arg-type]
+        _CrashAfterSend(bus),
+    )  # type: ignore[arg-type]
     with pytest.raises(ConnectionError):
         await crashing.relay_once()
     restarted = OutboxRelay("contract", runtime._sessions, runtime.tables, bus)  # type: ignore[arg-type]

@@ -57,8 +57,9 @@ def compose(change: WarningChanged, *, bulletin_id: str, earlier: list[Bulletin]
         headline_en = f"{area.name_en} lifts its {level_en.lower()} heavy air pollution warning"
     else:
         headline_zh = f"{area.name_zh}{_ACTION_ZH[change.action]}重污染天气{level_zh}预警"
+        article = "an" if level_en[:1] in ("A", "E", "I", "O", "U") else "a"
         headline_en = (
-            f"{area.name_en} {_ACTION_EN[change.action]} a {level_en.lower()} "
+            f"{area.name_en} {_ACTION_EN[change.action]} {article} {level_en.lower()} "
             "heavy air pollution warning"
         )
     span_end = change.episode_end.isoformat() if change.episode_end else "另行通知"

@@ -1,0 +1,1 @@
+"""Checks of the container deployment (compose file, Dockerfile, database init)."""
