@@ -1,0 +1,36 @@
+"""Inputs shared by the end-to-end tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from shared.contracts.payloads import WarningChanged
+
+CST = dt.timezone(dt.timedelta(hours=8))
+
+
+def forecast_body(area: str, *, hours_ago: int = 1, pm25: float = 160.0) -> dict[str, Any]:
+    issued = dt.datetime.now(CST).replace(microsecond=0) - dt.timedelta(hours=hours_ago)
+    today = issued.date()
+    return {
+        "area": area,
+        "source": "city-office",
+        "issued_at": issued.isoformat(),
+        "days": [
+            {"date": (today + dt.timedelta(days=i)).isoformat(), "pm25": pm25 + i, "o3_8h": 90.0}
+            for i in range(3)
+        ],
+    }
+
+
+def warning(area: str, action: str, level: str | None, previous: str | None, episode: str) -> WarningChanged:
+    response = {"yellow": "III", "orange": "II", "red": "I", None: None}[level]
+    return WarningChanged(
+        area=area, warning_id=str(uuid.uuid4()), action=action, level=level,  # type: ignore[arg-type]
+        response_level=response, previous_level=previous, episode_id=episode,  # type: ignore[arg-type]
+        episode_start=dt.date.today() + dt.timedelta(days=1), episode_end=None,
+        primary_pollutant="PM2.5", cause="forecast", issuing_unit="district HQ",
+        decided_at=dt.datetime.now(dt.UTC),
+    )

@@ -1,0 +1,111 @@
+"""The embedded default (`airwarn up`): all four services in one process, in-memory
+bus, SQLite — driven through the HTTP API and the bus, as a user would."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from services.app import build_app
+from shared.bus.memory import InMemoryBus
+from shared.contracts.envelope import decode, new_event
+from shared.contracts.topics import BULLETIN_PUBLISHED, FORECAST_ISSUED, RESPONSE_TASKS, WARNING_CHANGED
+from shared.settings import SERVICE_NAMES, load_settings
+from tests.conftest import eventually
+from tests.e2e.support import forecast_body, warning
+
+
+@pytest.fixture
+async def app(tmp_path: Path) -> AsyncIterator[FastAPI]:
+    settings = load_settings(bus="memory", var_dir=tmp_path, outbox_poll_seconds=0.05)
+    made = build_app(settings, SERVICE_NAMES)
+    async with made.router.lifespan_context(made):
+        yield made
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://airwarn") as made:
+        yield made
+
+
+def on_bus(app: FastAPI, topic: str) -> list[Any]:
+    bus: InMemoryBus = app.state.bus
+    return [decode(message) for message in bus.messages(topic)]
+
+
+async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    ready = (await client.get("/readyz")).json()
+    assert ready["ready"] is True
+    assert set(ready["checks"]) == {f"database:{s}" for s in SERVICE_NAMES} | {"bus"}
+    metrics = await client.get("/metrics")
+    assert "airwarn_outbox_backlog" in metrics.text
+
+
+async def test_a_forecast_reaches_the_alerting_series_once(app: FastAPI, client: httpx.AsyncClient) -> None:
+    body = forecast_body("500106")
+    first = await client.post("/forecast/forecasts", json=body)
+    assert first.status_code == 201, first.text
+    again = await client.post("/forecast/forecasts", json=body)
+    assert again.status_code == 200
+    assert again.json() == {"forecast_id": first.json()["forecast_id"], "created": False}
+
+    async def in_series() -> bool:
+        return len((await client.get("/alerting/series/500106")).json()) == 3
+
+    await eventually(in_series, what="the forecast in alerting's series")
+    published = on_bus(app, FORECAST_ISSUED.name)
+    assert [e.payload.forecast_id for e in published] == [first.json()["forecast_id"]]
+    latest = (await client.get("/forecast/forecasts/500106/latest")).json()
+    assert latest["forecast_id"] == first.json()["forecast_id"]
+
+
+async def test_bad_forecasts_are_refused_and_nothing_is_published(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    unknown = forecast_body("500199")
+    response = await client.post("/forecast/forecasts", json=unknown)
+    assert response.status_code == 422 and "500199" in response.text
+    changed = forecast_body("500107")
+    assert (await client.post("/forecast/forecasts", json=changed)).status_code == 201
+    changed["days"][0]["pm25"] = 10.0
+    conflict = await client.post("/forecast/forecasts", json=changed)
+    assert conflict.status_code == 409 and "already exists" in conflict.text
+    missing = await client.get("/forecast/forecasts/500108/latest")
+    assert missing.status_code == 404
+    await eventually(lambda: len(on_bus(app, FORECAST_ISSUED.name)) == 1, what="one publication")
+    assert [e.payload.area for e in on_bus(app, FORECAST_ISSUED.name)] == ["500107"]
+
+
+async def test_a_warning_episode_gives_tasks_and_bulletins_in_order(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    bus: InMemoryBus = app.state.bus
+    changes = [
+        warning("500105", "issue", "yellow", None, "ep-e2e"),
+        warning("500105", "upgrade", "orange", "yellow", "ep-e2e"),
+        warning("500105", "lift", None, "orange", "ep-e2e"),
+    ]
+    await bus.publish([new_event(WARNING_CHANGED, c, source="/airwarn/alerting") for c in changes])
+
+    async def three_bulletins() -> bool:
+        return len((await client.get("/notify/bulletins", params={"area": "500105"})).json()) == 3
+
+    await eventually(three_bulletins, what="three bulletins")
+    bulletins = (await client.get("/notify/bulletins", params={"area": "500105"})).json()
+    assert [b["msg_type"] for b in reversed(bulletins)] == ["Alert", "Update", "Cancel"]
+    responses = (await client.get("/response/responses", params={"area": "500105"})).json()
+    assert len(responses) == 1 and responses[0]["closed_at"] is not None
+    tasks = (await client.get("/response/tasks", params={"area": "500105"})).json()
+    assert len(tasks) == 3 and {t["measure_id"] for t in tasks} == {"report-to-city-office"}
+    await eventually(lambda: len(on_bus(app, RESPONSE_TASKS.name)) == 3, what="task events")
+    await eventually(lambda: len(on_bus(app, BULLETIN_PUBLISHED.name)) == 3, what="bulletin events")
+    published = [e.payload.msg_type for e in on_bus(app, BULLETIN_PUBLISHED.name)]
+    assert published == ["Alert", "Update", "Cancel"]

@@ -1,0 +1,151 @@
+"""The four services as separate processes (`airwarn serve`), on a real Kafka broker
+and real PostgreSQL databases (one per service), driven over HTTP and the bus."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from shared.bus.kafka import KafkaBus
+from shared.contracts.envelope import decode, new_event
+from shared.contracts.topics import BULLETIN_PUBLISHED, WARNING_CHANGED
+from shared.settings import SERVICE_NAMES
+from tests.conftest import eventually
+from tests.contract.support import read_raw
+from tests.e2e.support import forecast_body, warning
+
+pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _admin(url: str, *statements: str) -> None:
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as connection:
+        for statement in statements:
+            await connection.execute(text(statement))
+    await engine.dispose()
+
+
+@pytest.fixture
+def database_template(postgres_url: str) -> Iterator[str]:
+    prefix = f"airwarn_e2e_{uuid.uuid4().hex[:8]}"
+    names = [f"{prefix}_{service}" for service in SERVICE_NAMES]
+    asyncio.run(_admin(postgres_url, *(f'CREATE DATABASE "{n}"' for n in names)))
+    try:
+        yield postgres_url.rsplit("/", 1)[0] + f"/{prefix}_{{service}}"
+    finally:
+        asyncio.run(_admin(postgres_url, *(f'DROP DATABASE "{n}" WITH (FORCE)' for n in names)))
+
+
+@pytest.fixture
+def services(kafka_bootstrap: str, database_template: str, tmp_path: Path) -> Iterator[dict[str, str]]:
+    env = {
+        **os.environ,
+        "AIRWARN_BUS": "kafka",
+        "AIRWARN_KAFKA_BOOTSTRAP": kafka_bootstrap,
+        "AIRWARN_DATABASE_URL": database_template,
+        "AIRWARN_OUTBOX_POLL_SECONDS": "0.1",
+        "AIRWARN_LOG_LEVEL": "WARNING",
+    }
+    urls: dict[str, str] = {}
+    processes: list[tuple[subprocess.Popen[bytes], Path]] = []
+    for service in SERVICE_NAMES:
+        port = _free_port()
+        log = tmp_path / f"{service}.log"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "services.cli", "serve", service, "--port", str(port)],
+            cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+        )
+        processes.append((process, log))
+        urls[service] = f"http://127.0.0.1:{port}"
+    try:
+        yield urls
+    finally:
+        for process, _log in processes:
+            process.send_signal(signal.SIGTERM)
+        for process, log in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                pytest.fail(f"{log.stem} did not stop on SIGTERM: {log.read_text()[-2000:]}")
+
+
+@pytest.fixture
+async def client(services: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=10) as made:
+        for service, url in services.items():
+
+            async def ready(url: str = url) -> bool:
+                try:
+                    return (await made.get(f"{url}/readyz")).status_code == 200
+                except httpx.TransportError:
+                    return False
+
+            await eventually(ready, timeout=90, what=f"{service} to be ready")
+        yield made
+
+
+async def test_forecast_to_alerting_and_warning_to_tasks_and_bulletins(
+    services: dict[str, str], client: httpx.AsyncClient, kafka_bootstrap: str
+) -> None:
+    area = "500113"
+    posted = await client.post(f"{services['forecast']}/forecasts", json=forecast_body(area))
+    assert posted.status_code == 201, posted.text
+    bad = await client.post(f"{services['forecast']}/forecasts", json=forecast_body("123456"))
+    assert bad.status_code == 422
+
+    async def in_series() -> bool:
+        days = (await client.get(f"{services['alerting']}/series/{area}")).json()
+        return [d["forecast_id"] for d in days] == [posted.json()["forecast_id"]] * 3
+
+    await eventually(in_series, timeout=60, what="the forecast in alerting's series via Kafka")
+
+    episode = f"ep-{uuid.uuid4().hex[:8]}"
+    bus = KafkaBus(kafka_bootstrap)
+    await bus.start()
+    try:
+        changes = [
+            warning(area, "issue", "orange", None, episode),
+            warning(area, "upgrade", "red", "orange", episode),
+        ]
+        await bus.publish([new_event(WARNING_CHANGED, c, source="/airwarn/alerting") for c in changes])
+
+        async def bulletins() -> list[dict[str, object]]:
+            got = await client.get(f"{services['notify']}/bulletins", params={"area": area})
+            return [b for b in got.json() if b["episode_id"] == episode]
+
+        await eventually(lambda: _has(bulletins, 2), timeout=60, what="two bulletins")
+        made = await bulletins()
+        assert [b["msg_type"] for b in reversed(made)] == ["Alert", "Update"]
+        tasks = (await client.get(f"{services['response']}/tasks", params={"area": area})).json()
+        assert len([t for t in tasks if t["episode_id"] == episode]) == 2
+        raw = await read_raw(bus, BULLETIN_PUBLISHED.name, expected=1, timeout=10)
+        ours = [decode(m) for m in raw if m.key == area.encode()]
+        assert [e.payload.msg_type for e in ours if e.payload.warning_id in {c.warning_id for c in changes}] == [
+            "Alert", "Update",
+        ]
+    finally:
+        await bus.stop()
+
+
+async def _has(fetch: object, count: int) -> bool:
+    return len(await fetch()) >= count  # type: ignore[operator]
