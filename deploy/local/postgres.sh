@@ -191,12 +191,13 @@ locate_binaries() {
 
 # as_pg CMD...: run CMD as the user owning the cluster: 'postgres' when we are
 # root (the server refuses to run as root), ourselves otherwise. From /, so an
-# unreadable current directory does not bother the postgres tools.
+# unreadable current directory does not bother the postgres tools. fd 9 (the
+# lock, see with_lock) is closed: the server must not inherit and hold it.
 as_pg() {
     if ((EUID == 0)); then
-        (cd / && runuser -u postgres -- "$@")
+        (cd / && runuser -u postgres -- "$@") 9>&-
     else
-        (cd / && "$@")
+        (cd / && "$@") 9>&-
     fi
 }
 

@@ -25,12 +25,22 @@ def forecast_body(area: str, *, hours_ago: int = 1, pm25: float = 160.0) -> dict
     }
 
 
-def warning(area: str, action: str, level: str | None, previous: str | None, episode: str) -> WarningChanged:
+def warning(
+    area: str, action: str, level: str | None, previous: str | None, episode: str
+) -> WarningChanged:
     response = {"yellow": "III", "orange": "II", "red": "I", None: None}[level]
     return WarningChanged(
-        area=area, warning_id=str(uuid.uuid4()), action=action, level=level,  # type: ignore[arg-type]
-        response_level=response, previous_level=previous, episode_id=episode,  # type: ignore[arg-type]
-        episode_start=dt.date.today() + dt.timedelta(days=1), episode_end=None,
-        primary_pollutant="PM2.5", cause="forecast", issuing_unit="district HQ",
+        area=area,
+        warning_id=str(uuid.uuid4()),
+        action=action,
+        level=level,  # type: ignore[arg-type]
+        response_level=response,
+        previous_level=previous,
+        episode_id=episode,  # type: ignore[arg-type]
+        episode_start=dt.date.today() + dt.timedelta(days=1),
+        episode_end=None,
+        primary_pollutant="PM2.5",
+        cause="forecast",
+        issuing_unit="district HQ",
         decided_at=dt.datetime.now(dt.UTC),
     )

@@ -14,7 +14,12 @@ from fastapi import FastAPI
 from services.app import build_app
 from shared.bus.memory import InMemoryBus
 from shared.contracts.envelope import decode, new_event
-from shared.contracts.topics import BULLETIN_PUBLISHED, FORECAST_ISSUED, RESPONSE_TASKS, WARNING_CHANGED
+from shared.contracts.topics import (
+    BULLETIN_PUBLISHED,
+    FORECAST_ISSUED,
+    RESPONSE_TASKS,
+    WARNING_CHANGED,
+)
 from shared.settings import SERVICE_NAMES, load_settings
 from tests.conftest import eventually
 from tests.e2e.support import forecast_body, warning
@@ -49,7 +54,9 @@ async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
     assert "airwarn_outbox_backlog" in metrics.text
 
 
-async def test_a_forecast_reaches_the_alerting_series_once(app: FastAPI, client: httpx.AsyncClient) -> None:
+async def test_a_forecast_reaches_the_alerting_series_once(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
     body = forecast_body("500106")
     first = await client.post("/forecast/forecasts", json=body)
     assert first.status_code == 201, first.text

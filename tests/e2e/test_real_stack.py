@@ -56,7 +56,9 @@ def database_template(postgres_url: str) -> Iterator[str]:
 
 
 @pytest.fixture
-def services(kafka_bootstrap: str, database_template: str, tmp_path: Path) -> Iterator[dict[str, str]]:
+def services(
+    kafka_bootstrap: str, database_template: str, tmp_path: Path
+) -> Iterator[dict[str, str]]:
     env = {
         **os.environ,
         "AIRWARN_BUS": "kafka",
@@ -72,7 +74,10 @@ def services(kafka_bootstrap: str, database_template: str, tmp_path: Path) -> It
         log = tmp_path / f"{service}.log"
         process = subprocess.Popen(
             [sys.executable, "-m", "services.cli", "serve", service, "--port", str(port)],
-            cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
         )
         processes.append((process, log))
         urls[service] = f"http://127.0.0.1:{port}"
@@ -127,7 +132,9 @@ async def test_forecast_to_alerting_and_warning_to_tasks_and_bulletins(
             warning(area, "issue", "orange", None, episode),
             warning(area, "upgrade", "red", "orange", episode),
         ]
-        await bus.publish([new_event(WARNING_CHANGED, c, source="/airwarn/alerting") for c in changes])
+        await bus.publish(
+            [new_event(WARNING_CHANGED, c, source="/airwarn/alerting") for c in changes]
+        )
 
         async def bulletins() -> list[dict[str, object]]:
             got = await client.get(f"{services['notify']}/bulletins", params={"area": area})
@@ -140,8 +147,13 @@ async def test_forecast_to_alerting_and_warning_to_tasks_and_bulletins(
         assert len([t for t in tasks if t["episode_id"] == episode]) == 2
         raw = await read_raw(bus, BULLETIN_PUBLISHED.name, expected=1, timeout=10)
         ours = [decode(m) for m in raw if m.key == area.encode()]
-        assert [e.payload.msg_type for e in ours if e.payload.warning_id in {c.warning_id for c in changes}] == [
-            "Alert", "Update",
+        assert [
+            e.payload.msg_type
+            for e in ours
+            if e.payload.warning_id in {c.warning_id for c in changes}
+        ] == [
+            "Alert",
+            "Update",
         ]
     finally:
         await bus.stop()

@@ -15,7 +15,9 @@ T0 = dt.datetime(2026, 1, 5, 0, tzinfo=dt.UTC)
 D0 = dt.date(2026, 1, 5)
 
 
-def _issued(kind: str, hours: int, pm25: float, first_day: int = 0, days: int = 3) -> ForecastIssued:
+def _issued(
+    kind: str, hours: int, pm25: float, first_day: int = 0, days: int = 3
+) -> ForecastIssued:
     return ForecastIssued(
         area="500103",
         forecast_id=f"{kind}-{hours}-{pm25}",

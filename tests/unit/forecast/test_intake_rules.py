@@ -20,7 +20,11 @@ def _days(*offsets: int, **values: float) -> tuple[DayValues, ...]:
 
 def _check(**overrides: object) -> None:
     arguments: dict[str, object] = {
-        "area": "500103", "kind": "forecast", "issued_at": NOW, "days": _days(0, 1, 2), "now": NOW,
+        "area": "500103",
+        "kind": "forecast",
+        "issued_at": NOW,
+        "days": _days(0, 1, 2),
+        "now": NOW,
     }
     arguments.update(overrides)
     check_forecast(**arguments)  # type: ignore[arg-type]

@@ -13,10 +13,18 @@ AT = dt.datetime(2026, 1, 4, 8, tzinfo=dt.UTC)
 def change(action: str, level: str | None, previous: str | None) -> WarningChanged:
     response = {"yellow": "III", "orange": "II", "red": "I", None: None}[level]
     return WarningChanged(
-        area="500105", warning_id=f"w-{action}", action=action, level=level,  # type: ignore[arg-type]
-        response_level=response, previous_level=previous, episode_id="ep-9",  # type: ignore[arg-type]
-        episode_start=dt.date(2026, 1, 5), episode_end=dt.date(2026, 1, 8),
-        primary_pollutant="PM2.5", cause="forecast", issuing_unit="江北区重污染天气应急指挥部",
+        area="500105",
+        warning_id=f"w-{action}",
+        action=action,
+        level=level,  # type: ignore[arg-type]
+        response_level=response,
+        previous_level=previous,
+        episode_id="ep-9",  # type: ignore[arg-type]
+        episode_start=dt.date(2026, 1, 5),
+        episode_end=dt.date(2026, 1, 8),
+        primary_pollutant="PM2.5",
+        cause="forecast",
+        issuing_unit="江北区重污染天气应急指挥部",
         decided_at=AT,
     )
 
@@ -26,7 +34,9 @@ def test_an_episode_gives_alert_update_cancel_with_references() -> None:
     for index, (action, level, previous) in enumerate(
         [("issue", "yellow", None), ("upgrade", "orange", "yellow"), ("lift", None, "orange")]
     ):
-        made.append(compose(change(action, level, previous), bulletin_id=f"b{index}", earlier=list(made)))
+        made.append(
+            compose(change(action, level, previous), bulletin_id=f"b{index}", earlier=list(made))
+        )
     assert [b.msg_type for b in made] == ["Alert", "Update", "Cancel"]
     assert [b.references for b in made] == [(), ("b0",), ("b0", "b1")]
 

@@ -13,13 +13,24 @@ from shared.errors import Rejected
 AT = dt.datetime(2026, 1, 4, 8, tzinfo=dt.UTC)
 
 
-def change(action: str, level: str | None, previous: str | None, area: str = "500103") -> WarningChanged:
+def change(
+    action: str, level: str | None, previous: str | None, area: str = "500103"
+) -> WarningChanged:
     response = {"yellow": "III", "orange": "II", "red": "I", None: None}[level]
     return WarningChanged(
-        area=area, warning_id=f"w-{action}", action=action, level=level,  # type: ignore[arg-type]
-        response_level=response, previous_level=previous, episode_id="ep-1",  # type: ignore[arg-type]
-        episode_start=dt.date(2026, 1, 5), episode_end=None, primary_pollutant="PM2.5",
-        cause="forecast", issuing_unit="district HQ", decided_at=AT,
+        area=area,
+        warning_id=f"w-{action}",
+        action=action,
+        level=level,  # type: ignore[arg-type]
+        response_level=response,
+        previous_level=previous,
+        episode_id="ep-1",  # type: ignore[arg-type]
+        episode_start=dt.date(2026, 1, 5),
+        episode_end=None,
+        primary_pollutant="PM2.5",
+        cause="forecast",
+        issuing_unit="district HQ",
+        decided_at=AT,
     )
 
 

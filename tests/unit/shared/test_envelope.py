@@ -62,7 +62,9 @@ def test_bad_headers_are_named(mutate: object, reason: str) -> None:
 
 def test_an_invalid_payload_names_the_field() -> None:
     raw = encode(new_event(FORECAST_ISSUED, _forecast(), source="/x"))
-    broken = RawMessage(raw.topic, raw.key, raw.value.replace(b'"500103"', b'"999999"'), raw.headers)
+    broken = RawMessage(
+        raw.topic, raw.key, raw.value.replace(b'"500103"', b'"999999"'), raw.headers
+    )
     with pytest.raises(DecodeError, match="unknown area code '999999'"):
         decode(broken)
 
@@ -76,7 +78,9 @@ def test_every_topic_has_a_dlq_twin_and_a_unique_type() -> None:
 def test_forecast_days_must_ascend() -> None:
     with pytest.raises(ValueError, match="strictly ascending"):
         ForecastIssued(
-            area="500103", forecast_id="f", source="s",
+            area="500103",
+            forecast_id="f",
+            source="s",
             issued_at=dt.datetime(2026, 1, 5, tzinfo=dt.UTC),
             days=[DayValues(date=dt.date(2026, 1, 6)), DayValues(date=dt.date(2026, 1, 5))],
         )
@@ -86,9 +90,18 @@ def test_a_warning_payload_validates_its_level() -> None:
     with pytest.raises(ValueError, match="level"):
         WarningChanged.model_validate(
             {
-                "area": "main-metro", "warning_id": "w", "action": "issue", "level": "purple",
-                "response_level": "III", "previous_level": None, "episode_id": "e",
-                "episode_start": "2026-01-05", "episode_end": None, "primary_pollutant": "PM2.5",
-                "cause": "forecast", "issuing_unit": "office", "decided_at": "2026-01-04T08:00:00Z",
+                "area": "main-metro",
+                "warning_id": "w",
+                "action": "issue",
+                "level": "purple",
+                "response_level": "III",
+                "previous_level": None,
+                "episode_id": "e",
+                "episode_start": "2026-01-05",
+                "episode_end": None,
+                "primary_pollutant": "PM2.5",
+                "cause": "forecast",
+                "issuing_unit": "office",
+                "decided_at": "2026-01-04T08:00:00Z",
             }
         )

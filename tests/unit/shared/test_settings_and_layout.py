@@ -32,14 +32,19 @@ def test_an_unsupported_database_is_refused(monkeypatch: pytest.MonkeyPatch) -> 
 def test_the_plan_has_38_districts_in_three_regions() -> None:
     assert len(DISTRICTS) == 38
     assert {r: len(members(r)) for r in REGIONS} == {
-        "main-metro": 21, "three-gorges": 11, "wuling": 6,
+        "main-metro": 21,
+        "three-gorges": 11,
+        "wuling": 6,
     }
 
 
 def test_domain_layers_stay_pure_and_services_stay_apart() -> None:
     result = subprocess.run(
         [str(Path(sys.executable).parent / "lint-imports")],
-        cwd=ROOT, capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout
@@ -55,7 +60,11 @@ def test_nothing_builds_an_engine_producer_or_settings_at_import_time() -> None:
         "assert not [o for o in gc.get_objects() if isinstance(o, Settings)], 'settings at import'"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False,
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
         env={"AIRWARN_DATABASE_URL": "not-a-url", "PATH": "/usr/bin"},
     )
     assert result.returncode == 0, result.stderr
