@@ -113,13 +113,17 @@ async def test_forecast_to_alerting_and_warning_to_tasks_and_bulletins(
     services: dict[str, str], client: httpx.AsyncClient, kafka_bootstrap: str
 ) -> None:
     area = "500113"
-    posted = await client.post(f"{services['forecast']}/forecasts", json=forecast_body(area))
+    posted = await client.post(
+        f"{services['forecast']}/forecast/forecasts", json=forecast_body(area)
+    )
     assert posted.status_code == 201, posted.text
-    bad = await client.post(f"{services['forecast']}/forecasts", json=forecast_body("123456"))
+    bad = await client.post(
+        f"{services['forecast']}/forecast/forecasts", json=forecast_body("123456")
+    )
     assert bad.status_code == 422
 
     async def in_series() -> bool:
-        days = (await client.get(f"{services['alerting']}/series/{area}")).json()
+        days = (await client.get(f"{services['alerting']}/alerting/series/{area}")).json()
         return [d["forecast_id"] for d in days] == [posted.json()["forecast_id"]] * 3
 
     await eventually(in_series, timeout=60, what="the forecast in alerting's series via Kafka")
@@ -137,13 +141,15 @@ async def test_forecast_to_alerting_and_warning_to_tasks_and_bulletins(
         )
 
         async def bulletins() -> list[dict[str, object]]:
-            got = await client.get(f"{services['notify']}/bulletins", params={"area": area})
+            got = await client.get(f"{services['notify']}/notify/bulletins", params={"area": area})
             return [b for b in got.json() if b["episode_id"] == episode]
 
         await eventually(lambda: _has(bulletins, 2), timeout=60, what="two bulletins")
         made = await bulletins()
         assert [b["msg_type"] for b in reversed(made)] == ["Alert", "Update"]
-        tasks = (await client.get(f"{services['response']}/tasks", params={"area": area})).json()
+        tasks = (
+            await client.get(f"{services['response']}/response/tasks", params={"area": area})
+        ).json()
         assert len([t for t in tasks if t["episode_id"] == episode]) == 2
         raw = await read_raw(bus, BULLETIN_PUBLISHED.name, expected=1, timeout=10)
         ours = [decode(m) for m in raw if m.key == area.encode()]
