@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint unit bench kafka-up kafka-down postgres-up postgres-down asyncapi clean
+.PHONY: install run test lint unit kafka-up kafka-down postgres-up postgres-down asyncapi clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

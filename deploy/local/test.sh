@@ -12,6 +12,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# A PostgreSQL URL in AIRWARN_DATABASE_URL (one database, no {service} placeholder)
+# names a server to test against, as AIRWARN_TEST_POSTGRES_URL does.
+if [[ -z "${AIRWARN_TEST_POSTGRES_URL:-}" && "${AIRWARN_DATABASE_URL:-}" == postgresql+asyncpg://* \
+      && "${AIRWARN_DATABASE_URL}" != *"{"* ]]; then
+    export AIRWARN_TEST_POSTGRES_URL="$AIRWARN_DATABASE_URL"
+fi
 AIRWARN_KAFKA_BOOTSTRAP="$(deploy/local/kafka.sh start | tail -n 1)"
 AIRWARN_TEST_POSTGRES_URL="$(deploy/local/postgres.sh start | tail -n 1)"
 export AIRWARN_KAFKA_BOOTSTRAP AIRWARN_TEST_POSTGRES_URL

@@ -180,22 +180,41 @@ class KafkaConsumer:
                 await asyncio.wait_for(consumer.stop(), timeout=10)
 
     async def _run(self, consumer: AIOKafkaConsumer) -> None:
+        delay = 0.1
         while True:
-            record = await consumer.getone()
-            raw = RawMessage(
-                topic=record.topic,
-                key=record.key,
-                value=record.value or b"",
-                headers=tuple(record.headers or ()),
-                partition=record.partition,
-                offset=record.offset,
-            )
-            async with self._in_hand:
+            try:
+                await self._next(consumer)
+                delay = 0.1
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # Never let the loop die: a dead consumer task would stop this service
+                # consuming without a sound. The message in hand was not committed and
+                # is read again (see _next).
+                log.exception("consumer loop error; retrying", extra={"group": self.group})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._bus.retry_max_seconds)
+
+    async def _next(self, consumer: AIOKafkaConsumer) -> None:
+        record = await consumer.getone()
+        raw = RawMessage(
+            topic=record.topic,
+            key=record.key,
+            value=record.value or b"",
+            headers=tuple(record.headers or ()),
+            partition=record.partition,
+            offset=record.offset,
+        )
+        tp = TopicPartition(record.topic, record.partition)
+        async with self._in_hand:
+            try:
                 await self._dispatcher.deliver(raw)
-                tp = TopicPartition(record.topic, record.partition)
-                try:
-                    await consumer.commit({tp: record.offset + 1})
-                except (CommitFailedError, IllegalStateError) as exc:
-                    # The partition moved during a rebalance: its new owner reads the
-                    # message again and the idempotent handler ignores it.
-                    log.warning("offset commit refused: %s", exc)
+            except Exception:
+                consumer.seek(tp, record.offset)
+                raise
+            try:
+                await consumer.commit({tp: record.offset + 1})
+            except (CommitFailedError, IllegalStateError) as exc:
+                # The partition moved during a rebalance: its new owner reads the
+                # message again and the idempotent handler ignores it.
+                log.warning("offset commit refused: %s", exc)
