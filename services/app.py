@@ -47,7 +47,7 @@ def build_app(
         raise ValueError(f"unknown service(s): {', '.join(unknown)}")
     bus = bus_factory(settings)
     runtimes: list[ServiceRuntime[Any]] = [SERVICES[name].build(settings, bus) for name in names]
-    routers = {rt.name: SERVICES[rt.name].router(rt) for rt in runtimes}
+    routers = {rt.name: SERVICES[rt.name].router(rt, settings) for rt in runtimes}
 
     async def startup() -> None:
         await bus.start()

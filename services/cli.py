@@ -22,6 +22,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
     commands.add_parser("asyncapi", help="print the AsyncAPI document of the bus (JSON)")
+    replay = commands.add_parser("replay", help="run a scenario through the pipeline")
+    replay.add_argument("scenario", type=argparse.FileType("r", encoding="utf-8"))
+    replay.add_argument(
+        "--auto-approve",
+        action="store_true",
+        help="approve each proposal at once",
+    )
     migrate = commands.add_parser("migrate", help="upgrade the services' databases to head")
     migrate.add_argument("services", nargs="*", metavar="SERVICE", help="default: all")
     args = parser.parse_args(argv)
@@ -32,6 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         json.dump(asyncapi_document(), sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
         return 0
+
+    if args.command == "replay":
+        return _replay(args.scenario.read(), auto_approve=args.auto_approve)
 
     settings = load_settings()
     from shared.observability.logs import configure_logging
@@ -61,6 +71,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     host = args.host or settings.http_host
     port = args.port or settings.http_port
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+    return 0
+
+
+def _replay(text: str, *, auto_approve: bool) -> int:
+    import asyncio
+
+    from services.replay import ScenarioError, parse_scenario, print_line, replay
+    from shared.observability.logs import configure_logging
+
+    configure_logging("WARNING")
+    try:
+        scenario = parse_scenario(text)
+    except ScenarioError as exc:
+        print(f"airwarn replay: {exc}", file=sys.stderr)
+        return 2
+    asyncio.run(replay(scenario, auto_approve=auto_approve, emit=print_line))
     return 0
 
 

@@ -15,3 +15,11 @@ class Conflict(ValueError):
 
 class NotFound(LookupError):
     """The thing asked for does not exist (HTTP 404)."""
+
+
+class Unauthenticated(PermissionError):
+    """No credentials, or credentials nobody issued (HTTP 401)."""
+
+
+class Forbidden(PermissionError):
+    """The caller is known but its role may not do this (HTTP 403)."""

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     consumer_retry_max_seconds: float = Field(default=30.0, gt=0)
     memory_partitions: int = Field(default=4, ge=1)
     log_level: str = "INFO"
+    #: bearer tokens (hashed) and their roles; unset: the packaged development tokens
+    tokens_file: Path | None = None
+    #: approve every warning proposal at once by the right role (rehearsal, replay)
+    alerting_auto_approve: bool = False
 
     @field_validator("database_url")
     @classmethod

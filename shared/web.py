@@ -11,7 +11,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from shared.errors import Conflict, NotFound, Rejected
+from shared.errors import Conflict, Forbidden, NotFound, Rejected, Unauthenticated
 from shared.runtime import ServiceRuntime
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,14 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def not_found(_request: Request, exc: Exception) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=404)
 
+    async def unauthenticated(_request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse(
+            {"detail": str(exc)}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
+        )
+
+    async def forbidden(_request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=403)
+
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
         return JSONResponse({"detail": "internal error"}, status_code=500)
@@ -77,4 +85,6 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Rejected, rejected)
     app.add_exception_handler(Conflict, conflict)
     app.add_exception_handler(NotFound, not_found)
+    app.add_exception_handler(Unauthenticated, unauthenticated)
+    app.add_exception_handler(Forbidden, forbidden)
     app.add_exception_handler(Exception, unexpected)

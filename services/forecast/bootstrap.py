@@ -20,5 +20,5 @@ def build(settings: Settings, bus: Bus) -> ServiceRuntime[ForecastUnitOfWork]:
     )
 
 
-def router(runtime: ServiceRuntime[ForecastUnitOfWork]) -> APIRouter:
+def router(runtime: ServiceRuntime[ForecastUnitOfWork], settings: Settings) -> APIRouter:
     return api_router(runtime)

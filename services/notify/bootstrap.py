@@ -29,5 +29,5 @@ def build(settings: Settings, bus: Bus) -> ServiceRuntime[NotifyUnitOfWork]:
     )
 
 
-def router(runtime: ServiceRuntime[NotifyUnitOfWork]) -> APIRouter:
+def router(runtime: ServiceRuntime[NotifyUnitOfWork], settings: Settings) -> APIRouter:
     return api_router(runtime)

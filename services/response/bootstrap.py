@@ -29,5 +29,5 @@ def build(settings: Settings, bus: Bus) -> ServiceRuntime[ResponseUnitOfWork]:
     )
 
 
-def router(runtime: ServiceRuntime[ResponseUnitOfWork]) -> APIRouter:
+def router(runtime: ServiceRuntime[ResponseUnitOfWork], settings: Settings) -> APIRouter:
     return api_router(runtime)

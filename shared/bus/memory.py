@@ -37,7 +37,7 @@ class _TopicLog:
     def partition_for(self, key: bytes | None) -> int:
         return zlib.crc32(key or b"") % len(self.partitions)
 
-    async def append(self, message: RawMessage) -> None:
+    async def append(self, message: RawMessage) -> RawMessage:
         index = self.partition_for(message.key)
         log = self.partitions[index]
         stored = RawMessage(
@@ -51,6 +51,7 @@ class _TopicLog:
         log.append(stored)
         async with self.changed:
             self.changed.notify_all()
+        return stored
 
     async def rebalance(self, group: _Group) -> None:
         """Hand the partitions round-robin to the group's live members."""
@@ -145,6 +146,8 @@ class InMemoryBus:
         self._partitions = partitions
         self.retry_max_seconds = retry_max_seconds
         self._logs: dict[str, _TopicLog] = {}
+        #: every message in the order it was published, across topics and partitions
+        self.journal: list[RawMessage] = []
 
     def log(self, topic: str) -> _TopicLog:
         if topic not in self._logs:
@@ -166,11 +169,21 @@ class InMemoryBus:
 
     async def publish(self, events: Sequence[Event[Any]]) -> None:
         for event in events:
-            await self.log(event.topic).append(encode(event))
+            self.journal.append(await self.log(event.topic).append(encode(event)))
             metrics.published.labels(event.topic).inc()
 
     async def publish_raw(self, message: RawMessage) -> None:
-        await self.log(message.topic).append(message)
+        self.journal.append(await self.log(message.topic).append(message))
+
+    def unhandled(self) -> int:
+        """Messages some consumer group has not yet committed, over all topics."""
+        return sum(
+            len(log.partitions[p]) - group.committed.get(p, 0)
+            for log in self._logs.values()
+            for group in log.groups.values()
+            if group.members
+            for p in range(len(log.partitions))
+        )
 
     def consumer(self, topic: Topic, group: str, handler: EventHandler) -> MemoryConsumer:
         return MemoryConsumer(self, topic, group, handler)

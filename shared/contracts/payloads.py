@@ -91,10 +91,11 @@ class WarningChanged(Payload):
     primary_pollutant: EpisodePollutant | None
     cause: Literal["forecast", "advisory", "region"]
     cause_ref: str | None = Field(default=None, description="id of the forecast or advisory")
+    cause_at: dt.datetime = Field(description="event time of the input that caused it")
     late: bool = False
     issuing_unit: str
     approver: str | None = None
-    decided_at: dt.datetime
+    decided_at: dt.datetime = Field(description="when the action was approved")
 
 
 class TaskChange(BaseModel):

@@ -42,12 +42,19 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._wake = asyncio.Event()
+        # Without it two relay passes in one process could send the same rows twice
+        # (SQLite has no FOR UPDATE).
+        self._one_at_a_time = asyncio.Lock()
 
     def wake(self) -> None:
         self._wake.set()
 
     async def relay_once(self) -> int:
         """Publish the oldest unpublished rows; return how many went out."""
+        async with self._one_at_a_time:
+            return await self._relay_batch()
+
+    async def _relay_batch(self) -> int:
         table = self._outbox
         async with self._session_factory() as session, session.begin():
             # FOR UPDATE makes a second relay wait rather than publish out of order.

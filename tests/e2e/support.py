@@ -43,4 +43,5 @@ def warning(
         cause="forecast",
         issuing_unit="district HQ",
         decided_at=dt.datetime.now(dt.UTC),
+        cause_at=dt.datetime.now(dt.UTC),
     )

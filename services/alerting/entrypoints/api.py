@@ -1,16 +1,83 @@
-"""HTTP API under /alerting."""
+"""HTTP API under /alerting: advisories, proposals and their approval, warnings, history.
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: FastAPI must see the ``Caller``
+dependency, local to the router, as an object rather than a string.
+"""
 
 import datetime as dt
+import uuid
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Header, status
+from pydantic import BaseModel, ConfigDict, Field
 
+from services.alerting.domain.warnings import Advisory, Proposal
 from services.alerting.service_layer import handlers
+from services.alerting.service_layer.handlers import Policy
 from services.alerting.service_layer.unit_of_work import AlertingUnitOfWork
+from shared.auth import Principal, TokenStore
 from shared.contracts.payloads import DayValues
 from shared.runtime import ServiceRuntime
+
+
+class AdvisoryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    area: str = Field(examples=["500101"])
+    level: Literal["yellow", "orange", "red"]
+    issuer: str = Field(min_length=1, max_length=100, examples=["southwest-centre"])
+    issued_at: dt.datetime | None = Field(default=None, description="default: now")
+    start: dt.date
+    end: dt.date
+    pollutant: Literal["PM2.5", "O3"] | None = None
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class ProposalOut(BaseModel):
+    proposal_id: str
+    area: str
+    action: str
+    level: str | None
+    previous: str | None
+    episode_id: str
+    episode_start: dt.date
+    episode_end: dt.date | None
+    pollutant: str | None
+    cause: str
+    cause_ref: str | None
+    cause_at: dt.datetime
+    required_role: str
+    issuing_unit: str
+    status: str
+    late: bool | None
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    reason: str | None
+    warning_id: str | None
+
+    @classmethod
+    def of(cls, proposal: Proposal) -> "ProposalOut":
+        return cls.model_validate(proposal, from_attributes=True)
+
+
+class AdvisoryOut(BaseModel):
+    advisory_id: str
+    proposals: list[ProposalOut]
+
+
+class WarningOut(BaseModel):
+    area: str
+    level: str | None
+    warning_id: str | None = None
+    episode_id: str | None = None
+    episode_start: dt.date | None = None
+    episode_end: dt.date | None = None
+    pollutant: str | None = None
 
 
 class SeriesDayOut(BaseModel):
@@ -21,8 +88,96 @@ class SeriesDayOut(BaseModel):
     values: DayValues
 
 
-def router(runtime: ServiceRuntime[AlertingUnitOfWork]) -> APIRouter:
+def router(
+    runtime: ServiceRuntime[AlertingUnitOfWork], tokens: TokenStore, policy: Policy
+) -> APIRouter:
     api = APIRouter(tags=["alerting"])
+
+    def caller(authorization: Annotated[str | None, Header()] = None) -> Principal:
+        return tokens.authenticate(authorization)
+
+    Caller = Annotated[Principal, Depends(caller)]
+
+    @api.post("/advisories", status_code=status.HTTP_201_CREATED, response_model=AdvisoryOut)
+    async def submit_advisory(body: AdvisoryIn, principal: Caller) -> AdvisoryOut:
+        advisory = Advisory(
+            advisory_id=str(uuid.uuid4()),
+            area=body.area,
+            level=body.level,
+            issuer=body.issuer,
+            issued_at=body.issued_at or dt.datetime.now(dt.UTC),
+            start=body.start,
+            end=body.end,
+            pollutant=body.pollutant,
+        )
+        async with runtime.uow() as uow:
+            made = await handlers.submit_advisory(advisory, principal, uow, policy)
+            await uow.commit()
+        return AdvisoryOut(
+            advisory_id=advisory.advisory_id, proposals=[ProposalOut.of(p) for p in made]
+        )
+
+    @api.get("/proposals", response_model=list[ProposalOut])
+    async def list_proposals(
+        status: Literal["pending", "approved", "rejected", "superseded"] | None = "pending",
+        area: str | None = None,
+    ) -> list[ProposalOut]:
+        async with runtime.uow() as uow:
+            found = await uow.warnings.proposals(area=area, status=status)
+        return [ProposalOut.of(p) for p in found]
+
+    @api.post("/proposals/{proposal_id}/approve", response_model=ProposalOut)
+    async def approve(proposal_id: str, body: DecisionIn, principal: Caller) -> ProposalOut:
+        async with runtime.uow() as uow:
+            done = await handlers.approve(proposal_id, principal, uow, policy, reason=body.reason)
+            await uow.commit()
+        return ProposalOut.of(done)
+
+    @api.post("/proposals/{proposal_id}/reject", response_model=ProposalOut)
+    async def reject(proposal_id: str, body: DecisionIn, principal: Caller) -> ProposalOut:
+        async with runtime.uow() as uow:
+            done = await handlers.reject(proposal_id, principal, uow, reason=body.reason or "")
+            await uow.commit()
+        return ProposalOut.of(done)
+
+    @api.get("/warnings", response_model=list[WarningOut])
+    async def warnings() -> list[WarningOut]:
+        async with runtime.uow() as uow:
+            found = await uow.warnings.all_published()
+        return [
+            WarningOut(
+                area=area,
+                level=w.level,
+                warning_id=w.warning_id,
+                episode_id=w.episode_id,
+                episode_start=w.episode_start,
+                episode_end=w.episode_end,
+                pollutant=w.pollutant,
+            )
+            for area, w in sorted(found.items())
+        ]
+
+    @api.get("/warnings/{area}", response_model=WarningOut)
+    async def warning(area: str) -> WarningOut:
+        async with runtime.uow() as uow:
+            found = await uow.warnings.published(area)
+        if found is None:
+            return WarningOut(area=area, level=None)
+        return WarningOut(
+            area=area,
+            level=found.level,
+            warning_id=found.warning_id,
+            episode_id=found.episode_id,
+            episode_start=found.episode_start,
+            episode_end=found.episode_end,
+            pollutant=found.pollutant,
+        )
+
+    @api.get("/history/{area}", response_model=list[ProposalOut])
+    async def history(area: str) -> list[ProposalOut]:
+        async with runtime.uow() as uow:
+            found = await uow.warnings.proposals(area=area)
+        return [ProposalOut.of(p) for p in found]
 
     @api.get("/series/{area}", response_model=list[SeriesDayOut])
     async def area_series(area: str) -> list[SeriesDayOut]:

@@ -1,18 +1,330 @@
-"""Alerting handlers: one async function per event or query."""
+"""Alerting handlers: one async function per event or command (rules §4, §4.1).
+
+Forecasts and advisories trigger decisions at their issue time; observations
+only update the series (step 9). Every change of an area's effective level
+becomes a proposal for the role with authority; only an approval publishes it.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
+from dataclasses import dataclass, replace
+
 from services.alerting.domain import series
+from services.alerting.domain.decision import decide, is_late, local_today, split_window
+from services.alerting.domain.regions import MemberForecast, derived_days, rule_day
 from services.alerting.domain.series import SeriesDay
+from services.alerting.domain.warnings import (
+    Advisory,
+    Cause,
+    Proposal,
+    Published,
+    Target,
+    approver_role,
+    effective,
+    issuing_unit,
+    steps,
+)
 from services.alerting.service_layer.unit_of_work import AlertingUnitOfWork
-from shared.contracts.payloads import ForecastIssued
+from shared.areas import AREAS, REGIONS, members
+from shared.auth import Principal
+from shared.contracts.payloads import ForecastIssued, WarningChanged
+from shared.contracts.topics import WARNING_CHANGED
+from shared.errors import Conflict, Forbidden, NotFound, Rejected
+from shared.levels import RESPONSE_LEVEL
+
+DERIVED = "derived:"
+EPISODES = uuid.UUID("5b1d1f4e-8f0c-4c8e-9a57-6f1c2c3f0a11")
 
 
-async def record_forecast(forecast: ForecastIssued, uow: AlertingUnitOfWork) -> None:
-    """Fold a forecast or observation into the area's daily series (rules §4.1 step 1)."""
+@dataclass(frozen=True)
+class Policy:
+    auto_approve: bool = False
+    history_days: int = 30
+
+
+async def record_forecast(
+    forecast: ForecastIssued, uow: AlertingUnitOfWork, policy: Policy = Policy()
+) -> None:
+    """Fold a forecast or observation into the series, then decide (rules §4.1)."""
     dates = [day.date for day in forecast.days]
     current = await uow.series.days(forecast.area, since=min(dates), until=max(dates))
     await uow.series.save(series.apply(current, forecast))
+    if forecast.kind == "observation":
+        return
+    latest = (await uow.warnings.latest_forecasts([forecast.area])).get(forecast.area)
+    if latest is not None and latest.issued_at > forecast.issued_at:
+        return  # an older forecast changes nothing
+    await uow.warnings.put_latest_forecast(
+        MemberForecast(
+            forecast.area, forecast.forecast_id, forecast.issued_at, tuple(forecast.days)
+        )
+    )
+    await _decide_own(
+        forecast.area, forecast.forecast_id, forecast.issued_at, set(dates), uow, policy
+    )
+    area = AREAS[forecast.area]
+    if area.kind == "district":
+        await _derive_region(area.region, forecast, uow, policy)
+
+
+async def _derive_region(
+    region: str, trigger: ForecastIssued, uow: AlertingUnitOfWork, policy: Policy
+) -> None:
+    """Rules §3 and §4.1 step 8: a region without its own forecast follows its members."""
+    codes = [a.code for a in members(region)]
+    latest = await uow.warnings.latest_forecasts([*codes, region])
+    own = latest.get(region)
+    if own is not None and not own.forecast_id.startswith(DERIVED):
+        return
+    if own is not None and own.issued_at > trigger.issued_at:
+        return
+    days = derived_days(codes, latest, trigger.issued_at)
+    if not days:
+        return
+    await record_forecast(
+        ForecastIssued(
+            area=region,
+            forecast_id=f"{DERIVED}{trigger.forecast_id}",
+            source="derived",
+            issued_at=trigger.issued_at,
+            days=days,
+        ),
+        uow,
+        policy,
+    )
+
+
+async def _decide_own(
+    area: str,
+    ref: str,
+    issued_at: dt.datetime,
+    forward_dates: set[dt.date],
+    uow: AlertingUnitOfWork,
+    policy: Policy,
+) -> None:
+    since = local_today(issued_at) - dt.timedelta(days=policy.history_days)
+    stored: dict[dt.date, SeriesDay] = await uow.series.days(area, since=since)
+    days = [rule_day(day.values) for day in stored.values()]
+    history, forward = split_window(days, issued_at, forward_dates)
+    own = await uow.warnings.own(area)
+    targets: list[Target | None] = []
+    for change in decide(own[0] if own else None, history, forward, forecast_id=ref):
+        await uow.warnings.set_own(area, change.current, ref)
+        targets.append(await _target(area, issued_at, "forecast", uow))
+    targets.append(await _target(area, issued_at, "forecast", uow))
+    await _propose(area, targets, issued_at, uow, policy, trigger="forecast")
+
+
+async def _target(
+    area: str, at: dt.datetime, trigger: Cause, uow: AlertingUnitOfWork
+) -> Target | None:
+    """Rules §4.1 step 7: the level the area should hold now."""
+    own = await uow.warnings.own(area)
+    place = AREAS[area]
+    named = [area] if place.kind == "region" else [area, place.region]
+    advisories = [a for a in await uow.warnings.advisories_for(named, at) if a.in_force(at)]
+    region = await uow.warnings.published(place.region) if place.kind == "district" else None
+    if place.kind == "region":
+        advisories = []  # a region advisory binds its districts (rules §3)
+    return effective(
+        own[0] if own else None, own[1] if own else "", advisories, region, at=at, trigger=trigger
+    )
+
+
+async def _propose(
+    area: str,
+    targets: list[Target | None],
+    cause_at: dt.datetime,
+    uow: AlertingUnitOfWork,
+    policy: Policy,
+    *,
+    trigger: Cause,
+) -> list[Proposal]:
+    for stale in await uow.warnings.proposals(area=area, status="pending"):
+        await uow.warnings.save_proposal(replace(stale, status="superseded"))
+    published = await uow.warnings.published(area)
+    place = AREAS[area]
+    batch = str(uuid.uuid4())
+    episode_id = published.episode_id if published else ""
+    made: list[Proposal] = []
+    for position, step in enumerate(steps(published.level if published else None, targets)):
+        target = step.target
+        if step.new_episode and target is not None:
+            episode_id = str(
+                uuid.uuid5(
+                    EPISODES, f"{area}|{target.episode_start}|{cause_at.isoformat()}|{position}"
+                )
+            )
+        role = approver_role(place.kind, step)
+        start = (
+            target.episode_start
+            if target
+            else (published.episode_start if published else cause_at.date())
+        )
+        made.append(
+            Proposal(
+                proposal_id=str(uuid.uuid4()),
+                batch_id=batch,
+                position=position,
+                area=area,
+                action=step.action,
+                level=target.level if target else None,
+                previous=step.previous,
+                episode_id=episode_id,
+                episode_start=start,
+                episode_end=target.episode_end if target else None,
+                pollutant=target.pollutant
+                if target
+                else (published.pollutant if published else None),
+                cause=target.cause if target else trigger,
+                cause_ref=target.ref if target else None,
+                cause_at=cause_at,
+                required_role=role,
+                issuing_unit=issuing_unit(place.kind, place.name_zh, role),
+            )
+        )
+    for proposal in made:
+        await uow.warnings.add_proposal(proposal)
+    if policy.auto_approve:
+        for proposal in made:
+            auto = Principal(f"auto-approve:{proposal.required_role}", proposal.required_role, area)
+            await approve(
+                proposal.proposal_id, auto, uow, policy, reason="auto-approve", at=cause_at
+            )
+    return made
+
+
+async def submit_advisory(
+    advisory: Advisory, principal: Principal, uow: AlertingUnitOfWork, policy: Policy = Policy()
+) -> list[Proposal]:
+    """Rules §3: a district holds a level no lower than an advisory in force for it."""
+    if principal.role not in ("office-duty", "office-director", "hq-commander"):
+        raise Forbidden(f"role {principal.role} may not submit advisories")
+    if advisory.area not in AREAS:
+        raise Rejected(f"area: unknown area code {advisory.area!r}")
+    if advisory.end < advisory.start:
+        raise Rejected("end: the advisory ends before it starts")
+    await uow.warnings.add_advisory(advisory, principal.name)
+    districts = (
+        [a.code for a in members(advisory.area)] if advisory.area in REGIONS else [advisory.area]
+    )
+    made: list[Proposal] = []
+    for district in districts:
+        target = await _target(district, advisory.issued_at, "advisory", uow)
+        made += await _propose(
+            district, [target], advisory.issued_at, uow, policy, trigger="advisory"
+        )
+    return made
+
+
+async def approve(
+    proposal_id: str,
+    principal: Principal,
+    uow: AlertingUnitOfWork,
+    policy: Policy = Policy(),
+    *,
+    reason: str | None = None,
+    at: dt.datetime | None = None,
+) -> Proposal:
+    """Approve a pending proposal: the warning action is taken and announced."""
+    proposal = await _pending(proposal_id, principal, uow)
+    now = at or dt.datetime.now(dt.UTC)
+    warning_id = str(uuid.uuid4())
+    late = proposal.action == "issue" and is_late(proposal.cause_at, proposal.episode_start)
+    approved = replace(
+        proposal,
+        status="approved",
+        decided_by=principal.name,
+        decided_at=now,
+        reason=reason,
+        warning_id=warning_id,
+        late=late,
+    )
+    await uow.warnings.save_proposal(approved)
+    await uow.warnings.set_published(
+        proposal.area,
+        None
+        if proposal.level is None
+        else Published(
+            warning_id,
+            proposal.level,
+            proposal.episode_id,
+            proposal.episode_start,
+            proposal.episode_end,
+            proposal.pollutant,
+        ),
+    )
+    await uow.publish(
+        WARNING_CHANGED,
+        WarningChanged(
+            area=proposal.area,
+            warning_id=warning_id,
+            action=proposal.action,
+            level=proposal.level,
+            response_level=RESPONSE_LEVEL[proposal.level] if proposal.level else None,
+            previous_level=proposal.previous,
+            episode_id=proposal.episode_id,
+            episode_start=proposal.episode_start,
+            episode_end=proposal.episode_end,
+            primary_pollutant=proposal.pollutant,
+            cause=proposal.cause,
+            cause_ref=proposal.cause_ref,
+            cause_at=proposal.cause_at,
+            late=late,
+            issuing_unit=proposal.issuing_unit,
+            approver=principal.name,
+            decided_at=now,
+        ),
+    )
+    if AREAS[proposal.area].kind == "region":
+        for district in members(proposal.area):
+            target = await _target(district.code, proposal.cause_at, "region", uow)
+            await _propose(
+                district.code, [target], proposal.cause_at, uow, policy, trigger="region"
+            )
+    return approved
+
+
+async def reject(
+    proposal_id: str, principal: Principal, uow: AlertingUnitOfWork, *, reason: str
+) -> Proposal:
+    """Reject a pending proposal, and the later ones of its batch that depended on it."""
+    if not reason.strip():
+        raise Rejected("reason: a rejection needs a reason")
+    proposal = await _pending(proposal_id, principal, uow)
+    now = dt.datetime.now(dt.UTC)
+    rejected = replace(
+        proposal, status="rejected", decided_by=principal.name, decided_at=now, reason=reason
+    )
+    await uow.warnings.save_proposal(rejected)
+    for later in await uow.warnings.proposals(batch_id=proposal.batch_id, status="pending"):
+        await uow.warnings.save_proposal(replace(later, status="superseded"))
+    return rejected
+
+
+async def _pending(proposal_id: str, principal: Principal, uow: AlertingUnitOfWork) -> Proposal:
+    proposal = await uow.warnings.proposal(proposal_id)
+    if proposal is None:
+        raise NotFound(f"no proposal {proposal_id}")
+    if principal.role != proposal.required_role or (
+        proposal.required_role == "district-hq" and principal.area != proposal.area
+    ):
+        holder = proposal.required_role + (
+            f" of {proposal.area}" if proposal.required_role == "district-hq" else ""
+        )
+        raise Forbidden(f"only the {holder} may decide this proposal")
+    if proposal.status != "pending":
+        raise Conflict(f"proposal {proposal_id} is already {proposal.status}")
+    earlier = [
+        p
+        for p in await uow.warnings.proposals(batch_id=proposal.batch_id, status="pending")
+        if p.position < proposal.position
+    ]
+    if earlier:
+        raise Conflict(f"decide proposal {earlier[0].proposal_id} ({earlier[0].action}) first")
+    return proposal
 
 
 async def area_series(area: str, uow: AlertingUnitOfWork) -> list[SeriesDay]:

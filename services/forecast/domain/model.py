@@ -63,6 +63,8 @@ def check_forecast(
             raise Rejected(f"days[{index}].date: {day.date} is duplicated or out of order")
         if kind == "forecast" and (day.date - issue_date).days > MAX_DAYS_AHEAD:
             raise Rejected(f"days[{index}].date: {day.date} is more than {MAX_DAYS_AHEAD} days out")
+        if all(getattr(day, name) is None for name in CEILINGS):
+            raise Rejected(f"days[{index}]: no pollutant concentration given")
         for name, ceiling in CEILINGS.items():
             value = getattr(day, name)
             if value is not None and value > ceiling:

@@ -15,7 +15,8 @@ D0 = dt.date(2026, 1, 5)
 
 
 def _days(*offsets: int, **values: float) -> tuple[DayValues, ...]:
-    return tuple(DayValues(date=D0 + dt.timedelta(days=o), **values) for o in offsets)
+    given = values or {"pm25": 50.0}
+    return tuple(DayValues(date=D0 + dt.timedelta(days=o), **given) for o in offsets)
 
 
 def _check(**overrides: object) -> None:
@@ -47,6 +48,7 @@ def test_a_sound_forecast_passes() -> None:
         ({"days": _days(*range(17))}, r"days\[16\]\.date: .* more than 15 days out"),
         ({"days": _days(0, pm25=2000.5)}, r"days\[0\]\.pm25: 2000.5 is above"),
         ({"days": _days(0, co=250)}, r"days\[0\]\.co: 250.0 is above"),
+        ({"days": (DayValues(date=D0, max_hourly_aqi=250),)}, r"days\[0\]: no pollutant"),
     ],
 )
 def test_bad_input_is_refused_naming_the_field(overrides: dict[str, object], message: str) -> None:

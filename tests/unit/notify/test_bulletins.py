@@ -26,6 +26,7 @@ def change(action: str, level: str | None, previous: str | None) -> WarningChang
         cause="forecast",
         issuing_unit="江北区重污染天气应急指挥部",
         decided_at=AT,
+        cause_at=AT,
     )
 
 

@@ -31,6 +31,7 @@ def change(
         cause="forecast",
         issuing_unit="district HQ",
         decided_at=AT,
+        cause_at=AT,
     )
 
 

@@ -103,5 +103,6 @@ def test_a_warning_payload_validates_its_level() -> None:
                 "cause": "forecast",
                 "issuing_unit": "office",
                 "decided_at": "2026-01-04T08:00:00Z",
+                "cause_at": "2026-01-04T08:00:00Z",
             }
         )

@@ -1,0 +1,229 @@
+"""Persistence of the warning state: own levels, published warnings, proposals, advisories."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.alerting.adapters.orm import (
+    advisories,
+    latest_forecasts,
+    own_levels,
+    proposals,
+    warnings,
+)
+from services.alerting.domain.decision import OwnWarning
+from services.alerting.domain.regions import MemberForecast
+from services.alerting.domain.warnings import Advisory, Proposal, Published
+from shared.contracts.payloads import DayValues
+
+
+class WarningRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def latest_forecasts(self, areas: Iterable[str]) -> dict[str, MemberForecast]:
+        rows = await self._session.execute(
+            select(latest_forecasts).where(latest_forecasts.c.area.in_(list(areas)))
+        )
+        return {
+            row.area: MemberForecast(
+                row.area,
+                row.forecast_id,
+                row.issued_at,
+                tuple(DayValues.model_validate(d) for d in row.days),
+            )
+            for row in rows
+        }
+
+    async def put_latest_forecast(self, forecast: MemberForecast) -> None:
+        current = await self.latest_forecasts([forecast.area])
+        if forecast.area in current and current[forecast.area].issued_at >= forecast.issued_at:
+            return
+        await self._session.execute(
+            delete(latest_forecasts).where(latest_forecasts.c.area == forecast.area)
+        )
+        await self._session.execute(
+            insert(latest_forecasts).values(
+                area=forecast.area,
+                forecast_id=forecast.forecast_id,
+                issued_at=forecast.issued_at,
+                days=[d.model_dump(mode="json") for d in forecast.days],
+            )
+        )
+
+    async def own(self, area: str) -> tuple[OwnWarning, str] | None:
+        row = (
+            await self._session.execute(select(own_levels).where(own_levels.c.area == area))
+        ).first()
+        if row is None:
+            return None
+        warning = OwnWarning(
+            row.level, row.episode_start, row.episode_end, row.pollutant, row.started_by
+        )
+        return warning, row.ref
+
+    async def set_own(self, area: str, warning: OwnWarning | None, ref: str) -> None:
+        await self._session.execute(delete(own_levels).where(own_levels.c.area == area))
+        if warning is not None:
+            await self._session.execute(
+                insert(own_levels).values(
+                    area=area,
+                    level=warning.level,
+                    episode_start=warning.episode_start,
+                    episode_end=warning.episode_end,
+                    pollutant=warning.pollutant,
+                    started_by=warning.started_by,
+                    ref=ref,
+                )
+            )
+
+    async def published(self, area: str) -> Published | None:
+        row = (await self._session.execute(select(warnings).where(warnings.c.area == area))).first()
+        if row is None:
+            return None
+        return Published(
+            row.warning_id,
+            row.level,
+            row.episode_id,
+            row.episode_start,
+            row.episode_end,
+            row.pollutant,
+        )
+
+    async def all_published(self) -> dict[str, Published]:
+        rows = await self._session.execute(select(warnings))
+        return {
+            row.area: Published(
+                row.warning_id,
+                row.level,
+                row.episode_id,
+                row.episode_start,
+                row.episode_end,
+                row.pollutant,
+            )
+            for row in rows
+        }
+
+    async def set_published(self, area: str, warning: Published | None) -> None:
+        await self._session.execute(delete(warnings).where(warnings.c.area == area))
+        if warning is not None:
+            await self._session.execute(
+                insert(warnings).values(
+                    area=area,
+                    warning_id=warning.warning_id,
+                    level=warning.level,
+                    episode_id=warning.episode_id,
+                    episode_start=warning.episode_start,
+                    episode_end=warning.episode_end,
+                    pollutant=warning.pollutant,
+                )
+            )
+
+    async def add_proposal(self, proposal: Proposal) -> None:
+        await self._session.execute(insert(proposals).values(**_proposal_row(proposal)))
+
+    async def save_proposal(self, proposal: Proposal) -> None:
+        row = _proposal_row(proposal)
+        await self._session.execute(
+            update(proposals).where(proposals.c.proposal_id == proposal.proposal_id).values(**row)
+        )
+
+    async def proposal(self, proposal_id: str) -> Proposal | None:
+        row = (
+            await self._session.execute(
+                select(proposals).where(proposals.c.proposal_id == proposal_id)
+            )
+        ).first()
+        return _to_proposal(row) if row else None
+
+    async def proposals(
+        self, *, area: str | None = None, status: str | None = None, batch_id: str | None = None
+    ) -> list[Proposal]:
+        query = select(proposals).order_by(proposals.c.seq)
+        if area is not None:
+            query = query.where(proposals.c.area == area)
+        if status is not None:
+            query = query.where(proposals.c.status == status)
+        if batch_id is not None:
+            query = query.where(proposals.c.batch_id == batch_id)
+        return [_to_proposal(row) for row in await self._session.execute(query)]
+
+    async def add_advisory(self, advisory: Advisory, submitted_by: str) -> None:
+        await self._session.execute(
+            insert(advisories).values(
+                advisory_id=advisory.advisory_id,
+                area=advisory.area,
+                level=advisory.level,
+                issuer=advisory.issuer,
+                issued_at=advisory.issued_at,
+                start=advisory.start,
+                end=advisory.end,
+                pollutant=advisory.pollutant,
+                submitted_by=submitted_by,
+            )
+        )
+
+    async def advisories_for(self, areas: Iterable[str], at: dt.datetime) -> list[Advisory]:
+        """Advisories naming any of ``areas`` that may be in force at ``at``."""
+        local_date = at.date() - dt.timedelta(days=1)
+        rows = await self._session.execute(
+            select(advisories).where(
+                advisories.c.area.in_(list(areas)),
+                advisories.c.issued_at <= at,
+                or_(advisories.c.end >= local_date),
+            )
+        )
+        return [
+            Advisory(
+                row.advisory_id,
+                row.area,
+                row.level,
+                row.issuer,
+                row.issued_at,
+                row.start,
+                row.end,
+                row.pollutant,
+            )
+            for row in rows
+        ]
+
+
+def _proposal_row(proposal: Proposal) -> dict[str, Any]:
+    return {
+        name: getattr(proposal, name)
+        for name in (
+            "proposal_id",
+            "batch_id",
+            "position",
+            "area",
+            "action",
+            "level",
+            "previous",
+            "episode_id",
+            "episode_start",
+            "episode_end",
+            "pollutant",
+            "cause",
+            "cause_ref",
+            "cause_at",
+            "required_role",
+            "issuing_unit",
+            "status",
+            "late",
+            "decided_by",
+            "decided_at",
+            "reason",
+            "warning_id",
+        )
+    }
+
+
+def _to_proposal(row: Any) -> Proposal:
+    values = dict(row._mapping)
+    values.pop("seq", None)
+    return Proposal(**values)

@@ -1,0 +1,80 @@
+"""Bearer tokens: who the caller is, in the plan's roles.
+
+Tokens are kept only as SHA-256 hashes. Roles (rules §4 "Authority"):
+``hq-commander`` (市指挥部指挥长), ``office-director`` (市指挥部办公室主任),
+``office-duty`` (the office on duty), ``district-hq`` (a district's HQ, with its
+area code), ``agency`` (a member unit, with its unit id).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from shared.errors import Forbidden, Unauthenticated
+
+Role = Literal["hq-commander", "office-director", "office-duty", "district-hq", "agency"]
+ROLES: tuple[Role, ...] = (
+    "hq-commander",
+    "office-director",
+    "office-duty",
+    "district-hq",
+    "agency",
+)
+
+
+@dataclass(frozen=True)
+class Principal:
+    name: str
+    role: Role
+    area: str | None = None  # a district HQ's district
+    unit: str | None = None  # an agency's unit id
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class TokenStore:
+    def __init__(self, principals: dict[str, Principal]) -> None:
+        self._by_hash = principals
+
+    @classmethod
+    def from_file(cls, path: Path | None = None) -> TokenStore:
+        """Load ``{"tokens": [{"sha256", "name", "role", "area"?, "unit"?}]}``;
+        without a path, the packaged development default."""
+        text = (
+            path.read_text(encoding="utf-8")
+            if path is not None
+            else resources.files("shared.auth").joinpath("dev_tokens.json").read_text("utf-8")
+        )
+        entries = json.loads(text)["tokens"]
+        principals = {}
+        for index, entry in enumerate(entries):
+            if entry.get("role") not in ROLES:
+                raise ValueError(f"tokens[{index}].role: unknown role {entry.get('role')!r}")
+            principals[entry["sha256"]] = Principal(
+                entry["name"], entry["role"], entry.get("area"), entry.get("unit")
+            )
+        return cls(principals)
+
+    def authenticate(self, authorization: str | None) -> Principal:
+        if not authorization or not authorization.lower().startswith("bearer "):
+            raise Unauthenticated("a bearer token is required")
+        principal = self._by_hash.get(token_hash(authorization[7:].strip()))
+        if principal is None:
+            raise Unauthenticated("unknown bearer token")
+        return principal
+
+
+def require(principal: Principal, *roles: Role, area: str | None = None) -> None:
+    """Raise :class:`Forbidden` unless ``principal`` holds one of ``roles`` (and,
+    for a district HQ, the given area)."""
+    if principal.role not in roles:
+        raise Forbidden(f"role {principal.role} may not do this; needs {' or '.join(roles)}")
+    if principal.role == "district-hq" and area is not None and principal.area != area:
+        raise Forbidden(f"{principal.name} is the HQ of {principal.area}, not of {area}")
