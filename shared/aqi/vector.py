@@ -42,18 +42,14 @@ Mask = npt.NDArray[np.bool_]
 @dataclass(frozen=True)
 class _Row:
     upper: tuple[float, ...]
-    c_low: Floats
-    i_low: Floats
+    low: npt.NDArray[np.complex128]
+    """BP_Lo + 1j * IAQI_Lo of each segment: one gather fetches both."""
     slope: Floats
 
     @classmethod
     def of(cls, segments: Segments) -> _Row:
-        return cls(
-            upper=segments.upper,
-            c_low=np.array(segments.c_low, dtype=np.float64),
-            i_low=np.array(segments.i_low, dtype=np.float64),
-            slope=np.array(segments.slope, dtype=np.float64),
-        )
+        low = np.array(segments.c_low, dtype=np.float64) + 1j * np.array(segments.i_low)
+        return cls(segments.upper, low, np.array(segments.slope, dtype=np.float64))
 
 
 _ROWS: Final = {quantity: _Row.of(segments) for quantity, segments in SEGMENTS.items()}
@@ -72,30 +68,31 @@ def _sub_index(quantity: Quantity, c: Floats, absent: Mask | None) -> Ints:
     size = min(flat.size, _CHUNK)
     segment = np.empty(size, dtype=np.uint8)
     above = np.empty(size, dtype=np.bool_)
+    above_as_count = above.view(np.uint8)  # adding bools to uint8 directly costs a cast
     index = np.empty(size, dtype=np.intp)
+    low = np.empty(size, dtype=np.complex128)
     raw = np.empty(size, dtype=np.float64)
-    term = np.empty(size, dtype=np.float64)
+    slope = np.empty(size, dtype=np.float64)
     with np.errstate(invalid="ignore"):  # absent (NaN) elements: overwritten at the end
         for start in range(0, flat.size, _CHUNK):
             x = flat[start : start + _CHUNK]
             n = x.size
-            s, a, i, r, t = segment[:n], above[:n], index[:n], raw[:n], term[:n]
+            s, a, i, lo, r, k = segment[:n], above[:n], index[:n], low[:n], raw[:n], slope[:n]
             # Counting the breakpoints below C is bisect_left over the row, so each element
             # lands in the scalar path's segment; for at most seven breakpoints it is several
             # times faster than a binary search per element.
             s.fill(0)
             for breakpoint in row.upper:
                 np.greater(x, breakpoint, out=a)
-                np.add(s, a, out=s)
+                np.add(s, above_as_count[:n], out=s)
             np.copyto(i, s)
             # mode="clip" only because it lets take() write straight into ``out``: every
             # index is already in range.
-            np.take(row.c_low, i, out=r, mode="clip")
-            np.subtract(x, r, out=r)
-            np.take(row.slope, i, out=t, mode="clip")
-            np.multiply(r, t, out=r)
-            np.take(row.i_low, i, out=t, mode="clip")
-            np.add(r, t, out=r)
+            np.take(row.low, i, out=lo, mode="clip")
+            np.take(row.slope, i, out=k, mode="clip")
+            np.subtract(x, lo.real, out=r)
+            np.multiply(r, k, out=r)
+            np.add(r, lo.imag, out=r)
             np.subtract(r, TOLERANCE, out=r)
             np.ceil(r, out=r)
             np.copyto(result[start : start + n], r, casting="unsafe")

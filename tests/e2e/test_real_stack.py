@@ -4,6 +4,7 @@ and real PostgreSQL databases (one per service), driven over HTTP and the bus.""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import signal
 import socket
@@ -19,12 +20,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.bus.kafka import KafkaBus
-from shared.contracts.envelope import decode, new_event
+from shared.contracts.envelope import decode
 from shared.contracts.topics import BULLETIN_PUBLISHED, WARNING_CHANGED
 from shared.settings import SERVICE_NAMES
 from tests.conftest import eventually
 from tests.contract.support import read_raw
-from tests.e2e.support import forecast_body, warning
+from tests.e2e.support import CST, forecast_body
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,60 +110,77 @@ async def client(services: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
         yield made
 
 
-async def test_forecast_to_alerting_and_warning_to_tasks_and_bulletins(
+async def test_forecast_to_approved_warning_to_tasks_and_bulletins(
     services: dict[str, str], client: httpx.AsyncClient, kafka_bootstrap: str
 ) -> None:
+    """A forecast posted over HTTP reaches alerting over Kafka; the proposal waits for the
+    district's HQ (rules §4); once approved, response and notify act on it."""
     area = "500113"
-    posted = await client.post(
-        f"{services['forecast']}/forecast/forecasts", json=forecast_body(area)
-    )
+    body = orange_forecast(area)
+    posted = await client.post(f"{services['forecast']}/forecast/forecasts", json=body)
     assert posted.status_code == 201, posted.text
     bad = await client.post(
         f"{services['forecast']}/forecast/forecasts", json=forecast_body("123456")
     )
     assert bad.status_code == 422
 
-    async def in_series() -> bool:
-        days = (await client.get(f"{services['alerting']}/alerting/series/{area}")).json()
-        return [d["forecast_id"] for d in days] == [posted.json()["forecast_id"]] * 3
+    async def proposals() -> list[dict[str, object]]:
+        got = await client.get(f"{services['alerting']}/alerting/proposals", params={"area": area})
+        return [p for p in got.json() if p["cause_ref"] == posted.json()["forecast_id"]]
 
-    await eventually(in_series, timeout=60, what="the forecast in alerting's series via Kafka")
+    await eventually(lambda: _has(proposals, 1), timeout=60, what="a proposal via Kafka")
+    proposal = (await proposals())[0]
+    assert (proposal["action"], proposal["level"]) == ("issue", "orange")
+    url = f"{services['alerting']}/alerting/proposals/{proposal['proposal_id']}/approve"
+    assert (await client.post(url, json={})).status_code == 401
+    wrong = await client.post(url, json={}, headers={"authorization": "Bearer dev-hq-commander"})
+    assert wrong.status_code == 403
+    right = await client.post(
+        url, json={}, headers={"authorization": f"Bearer dev-district-{area}"}
+    )
+    assert right.status_code == 200, right.text
+    episode = right.json()["episode_id"]
 
-    episode = f"ep-{uuid.uuid4().hex[:8]}"
+    async def bulletins() -> list[dict[str, object]]:
+        got = await client.get(f"{services['notify']}/notify/bulletins", params={"area": area})
+        return [b for b in got.json() if b["episode_id"] == episode]
+
+    await eventually(lambda: _has(bulletins, 1), timeout=60, what="a bulletin")
+    assert [b["msg_type"] for b in await bulletins()] == ["Alert"]
+    tasks = (
+        await client.get(f"{services['response']}/response/tasks", params={"area": area})
+    ).json()
+    assert [t["measure_id"] for t in tasks if t["episode_id"] == episode] == [
+        "report-to-city-office"
+    ]
+    current = (await client.get(f"{services['alerting']}/alerting/warnings/{area}")).json()
+    assert current["level"] == "orange"
+
     bus = KafkaBus(kafka_bootstrap)
     await bus.start()
     try:
-        changes = [
-            warning(area, "issue", "orange", None, episode),
-            warning(area, "upgrade", "red", "orange", episode),
-        ]
-        await bus.publish(
-            [new_event(WARNING_CHANGED, c, source="/airwarn/alerting") for c in changes]
-        )
-
-        async def bulletins() -> list[dict[str, object]]:
-            got = await client.get(f"{services['notify']}/notify/bulletins", params={"area": area})
-            return [b for b in got.json() if b["episode_id"] == episode]
-
-        await eventually(lambda: _has(bulletins, 2), timeout=60, what="two bulletins")
-        made = await bulletins()
-        assert [b["msg_type"] for b in reversed(made)] == ["Alert", "Update"]
-        tasks = (
-            await client.get(f"{services['response']}/response/tasks", params={"area": area})
-        ).json()
-        assert len([t for t in tasks if t["episode_id"] == episode]) == 2
-        raw = await read_raw(bus, BULLETIN_PUBLISHED.name, expected=1, timeout=10)
-        ours = [decode(m) for m in raw if m.key == area.encode()]
-        assert [
-            e.payload.msg_type
-            for e in ours
-            if e.payload.warning_id in {c.warning_id for c in changes}
-        ] == [
-            "Alert",
-            "Update",
+        raw = await read_raw(bus, WARNING_CHANGED.name, expected=1, timeout=10)
+        ours = [decode(m).payload for m in raw if m.key == area.encode()]
+        assert [(c.action, c.level, c.episode_id) for c in ours] == [("issue", "orange", episode)]
+        published = await read_raw(bus, BULLETIN_PUBLISHED.name, expected=1, timeout=10)
+        assert [decode(m).payload.msg_type for m in published if m.key == area.encode()] == [
+            "Alert"
         ]
     finally:
         await bus.stop()
+
+
+def orange_forecast(area: str) -> dict[str, object]:
+    issued = dt.datetime.now(CST).replace(microsecond=0) - dt.timedelta(hours=1)
+    return {
+        "area": area,
+        "source": "city-office",
+        "issued_at": issued.isoformat(),
+        "days": [
+            {"date": (issued.date() + dt.timedelta(days=i)).isoformat(), "pm25": v}
+            for i, v in enumerate([60, 90, 120, 160, 170, 130])
+        ],
+    }
 
 
 async def _has(fetch: object, count: int) -> bool:
