@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
@@ -102,8 +103,15 @@ async def effect_count(runtime: ServiceRuntime[Any], source: str) -> int:
         return int(count or 0)
 
 
-async def read_raw(bus: Bus, topic: str, expected: int, timeout: float = 30.0) -> list[RawMessage]:
-    """Every message on ``topic`` (at least ``expected`` of them), straight off the bus."""
+async def read_raw(
+    bus: Bus,
+    topic: str,
+    expected: int,
+    timeout: float = 30.0,
+    until: Callable[[list[RawMessage]], bool] | None = None,
+) -> list[RawMessage]:
+    """Messages on ``topic`` straight off the bus: at least ``expected`` of them, and
+    (when given) until ``until`` holds for what was read."""
     if isinstance(bus, InMemoryBus):
         return bus.messages(topic)
     assert isinstance(bus, KafkaBus)
@@ -119,7 +127,7 @@ async def read_raw(bus: Bus, topic: str, expected: int, timeout: float = 30.0) -
     try:
         loop = __import__("asyncio").get_running_loop()
         deadline = loop.time() + timeout
-        while len(found) < expected and loop.time() < deadline:
+        while (len(found) < expected or (until and not until(found))) and loop.time() < deadline:
             batch = await consumer.getmany(timeout_ms=500)
             for records in batch.values():
                 found.extend(

@@ -20,7 +20,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.bus.kafka import KafkaBus
-from shared.contracts.envelope import decode
+from shared.contracts.envelope import RawMessage, decode
+from shared.contracts.payloads import WarningChanged
 from shared.contracts.topics import BULLETIN_PUBLISHED, WARNING_CHANGED
 from shared.settings import SERVICE_NAMES
 from tests.conftest import eventually
@@ -159,13 +160,23 @@ async def test_forecast_to_approved_warning_to_tasks_and_bulletins(
     bus = KafkaBus(kafka_bootstrap)
     await bus.start()
     try:
-        raw = await read_raw(bus, WARNING_CHANGED.name, expected=1, timeout=10)
-        ours = [decode(m).payload for m in raw if m.key == area.encode()]
-        assert [(c.action, c.level, c.episode_id) for c in ours] == [("issue", "orange", episode)]
-        published = await read_raw(bus, BULLETIN_PUBLISHED.name, expected=1, timeout=10)
-        assert [decode(m).payload.msg_type for m in published if m.key == area.encode()] == [
-            "Alert"
-        ]
+        # The broker may outlive one run: pick this run's messages out by episode and warning.
+        def of_episode(found: list[RawMessage]) -> list[WarningChanged]:
+            changes = [decode(m).payload for m in found if m.key == area.encode()]
+            return [c for c in changes if c.episode_id == episode]
+
+        raw = await read_raw(bus, WARNING_CHANGED.name, 1, 20, until=lambda f: bool(of_episode(f)))
+        ours = of_episode(raw)
+        assert [(c.action, c.level) for c in ours] == [("issue", "orange")]
+
+        def alerts(found: list[RawMessage]) -> list[str]:
+            made = [decode(m).payload for m in found if m.key == area.encode()]
+            return [b.msg_type for b in made if b.warning_id == ours[0].warning_id]
+
+        published = await read_raw(
+            bus, BULLETIN_PUBLISHED.name, 1, 20, until=lambda f: bool(alerts(f))
+        )
+        assert alerts(published) == ["Alert"]
     finally:
         await bus.stop()
 
