@@ -191,7 +191,7 @@ class Replay:
         self._seen = 0
         self._proposals: set[str] = set()
 
-    async def feed(self, event: Any) -> None:
+    async def feed(self, event: Any, *, settle: bool = True) -> None:
         if isinstance(event, ForecastEvent):
             body = {
                 "area": event.area,
@@ -214,6 +214,10 @@ class Replay:
         else:
             body = event.model_dump(mode="json", exclude={"type"}, exclude_none=True)
             await self._post("/alerting/advisories", body, token=OFFICE_TOKEN)
+        if settle:
+            await self.settle()
+
+    async def settle(self) -> None:
         await self._settle()
         await self._report()
 
@@ -252,8 +256,14 @@ class Replay:
 
 
 async def replay(
-    scenario: Scenario, *, auto_approve: bool, emit: Callable[[dict[str, Any]], None]
+    scenario: Scenario,
+    *,
+    auto_approve: bool,
+    emit: Callable[[dict[str, Any]], None],
+    settle_after: Callable[[int], bool] = lambda _index: True,
 ) -> None:
+    """Feed the events in order; after event ``i`` wait for the pipeline to be idle only
+    when ``settle_after(i)`` (tests use it to show batching changes no decision)."""
     with tempfile.TemporaryDirectory(prefix="airwarn-replay-") as directory:
         settings = load_settings(
             bus="memory",
@@ -268,8 +278,9 @@ async def replay(
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://replay") as client:
                 runner = Replay(app, client, emit)
-                for event in scenario.events:
-                    await runner.feed(event)
+                for index, event in enumerate(scenario.events):
+                    await runner.feed(event, settle=settle_after(index))
+                await runner.settle()
 
 
 def print_line(line: dict[str, Any]) -> None:
