@@ -95,10 +95,10 @@ TOLERANCE: Final = 1e-9
 
 The slope (IAQI_Hi - IAQI_Lo)/(BP_Hi - BP_Lo) is rarely exact in binary, so at a breakpoint
 the formula can give e.g. 150.00000000000003, which a bare ceil would turn into 151.  The
-floating-point error of the formula is below 1e-12 over the whole of Table 1, so 1e-9 absorbs
-it; and a concentration given to 7 decimals or fewer lands at least 1/11_400_000 (about 9e-8,
-the 2340-1200 µg/m³ segment of 1-hour NO2) above an integer IAQI whenever it is not exactly on
-one, so no true fraction is swallowed.  The scalar and array paths apply it identically."""
+floating-point error of the formula stays below 1e-12 over the whole of Table 1, so 1e-9
+absorbs it; and the exact IAQI of a concentration given to 7 decimals or fewer is either an
+integer or at least 1/114_000_000 (about 9e-9, in the 1200-2340 µg/m³ segment of 1-hour NO2)
+above one, so no true fraction is swallowed.  The scalar and array paths apply it identically."""
 
 
 @dataclass(frozen=True)

@@ -103,8 +103,19 @@ def test_a_fine_grid_matches_exact_arithmetic(quantity: str) -> None:
 
 @pytest.mark.parametrize(
     ("concentration", "expected"),
-    [(115, 150), (115.1, 151), (75, 100), (35, 50), (150, 200), (250.5, 301), (500, 500)]
-    + [(600, 500), (0, 0), (35.8, 51), (1e9, 500)],
+    [
+        (115, 150),
+        (115.1, 151),
+        (75, 100),
+        (35, 50),
+        (150, 200),
+        (250.5, 301),
+        (500, 500),
+        (600, 500),
+        (0, 0),
+        (35.8, 51),
+        (1e9, 500),
+    ],
 )
 def test_pm25_worked_examples(concentration: float, expected: int) -> None:
     assert iaqi("pm25_24h", concentration) == expected
@@ -258,7 +269,7 @@ def test_the_exact_message_for_a_negative_pm25() -> None:
 
 @pytest.mark.parametrize("value", [True, "12", None, [1.0]])
 def test_iaqi_refuses_what_is_not_a_number(value: object) -> None:
-    with pytest.raises(AqiInputError, match="^pm25_24h: must be"):
+    with pytest.raises(AqiInputError, match=r"^pm25_24h: must be"):
         iaqi("pm25_24h", value)  # type: ignore[arg-type]
 
 

@@ -58,11 +58,13 @@ def test_iaqi_array_refuses_a_row_that_stops_short(quantity: str) -> None:
 
 
 @pytest.mark.parametrize(("bad", "shown"), [(-1.0, "-1.0"), (np.inf, "inf"), (-np.inf, "-inf")])
-def test_iaqi_array_refuses_negative_or_infinite_naming_the_position(bad: float, shown: str) -> None:
+def test_iaqi_array_refuses_negative_or_infinite_naming_the_position(
+    bad: float, shown: str
+) -> None:
     with pytest.raises(AqiInputError, match=rf"^pm25_24h \(row 3\): must be .* got {shown}$"):
         iaqi_array("pm25_24h", [1, NAN, 2, bad, bad])
     with pytest.raises(AqiInputError, match=r"^pm25_24h \(index \(1, 0\)\)"):
-        iaqi_array("pm25_24h", [[1, 2], [bad, 3]])
+        iaqi_array("pm25_24h", np.array([[1.0, 2.0], [bad, 3.0]]))
 
 
 def test_daily_aqi_array_gives_the_aqi_and_the_iaqi_of_each_pollutant() -> None:
@@ -85,8 +87,9 @@ def test_daily_aqi_array_applies_note_3_row_by_row() -> None:
     aqi, sub = daily_aqi_array(
         {"o3_8h": np.array([801, 200, 900]), "o3_1h": np.array([900, NAN, 1100])}
     )
-    assert sub["O3"].tolist() == [350, 169, 450]
-    assert aqi.tolist() == [350, 169, 450]
+    # 200 µg/m³ of 8-hour O3: 100 + 50 * (200 - 160) / (215 - 160) = 136.4, rounded up.
+    assert sub["O3"].tolist() == [350, 137, 450]
+    assert aqi.tolist() == [350, 137, 450]
 
 
 def test_daily_aqi_array_refuses_o3_8h_above_800_without_o3_1h_naming_the_row() -> None:
