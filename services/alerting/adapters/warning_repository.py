@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.alerting.adapters.orm import (
@@ -170,12 +170,13 @@ class WarningRepository:
 
     async def advisories_for(self, areas: Iterable[str], at: dt.datetime) -> list[Advisory]:
         """Advisories naming any of ``areas`` that may be in force at ``at``."""
-        local_date = at.date() - dt.timedelta(days=1)
+        # A coarse cut by date; Advisory.in_force decides in local time.
+        earliest_end = at.date() - dt.timedelta(days=1)
         rows = await self._session.execute(
             select(advisories).where(
                 advisories.c.area.in_(list(areas)),
                 advisories.c.issued_at <= at,
-                or_(advisories.c.end >= local_date),
+                advisories.c.end >= earliest_end,
             )
         )
         return [

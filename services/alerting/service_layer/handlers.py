@@ -120,14 +120,16 @@ async def _decide_own(
 async def _target(
     area: str, at: dt.datetime, trigger: Cause, uow: AlertingUnitOfWork
 ) -> Target | None:
-    """Rules §4.1 step 7: the level the area should hold now."""
+    """Rules §4.1 step 7: the level the area should hold now. A region holds its own
+    level; a district also any advisory for it or its region, and its region's level."""
     own = await uow.warnings.own(area)
     place = AREAS[area]
-    named = [area] if place.kind == "region" else [area, place.region]
-    advisories = [a for a in await uow.warnings.advisories_for(named, at) if a.in_force(at)]
-    region = await uow.warnings.published(place.region) if place.kind == "district" else None
-    if place.kind == "region":
-        advisories = []  # a region advisory binds its districts (rules §3)
+    advisories: list[Advisory] = []
+    region: Published | None = None
+    if place.kind == "district":
+        named = await uow.warnings.advisories_for([area, place.region], at)
+        advisories = [a for a in named if a.in_force(at)]
+        region = await uow.warnings.published(place.region)
     return effective(
         own[0] if own else None, own[1] if own else "", advisories, region, at=at, trigger=trigger
     )
