@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from fastapi import FastAPI
 
-from services.app import build_app
 from shared.areas import members
 from shared.bus.memory import InMemoryBus
 from shared.contracts.envelope import decode
 from shared.contracts.topics import BULLETIN_PUBLISHED, WARNING_CHANGED
-from shared.settings import SERVICE_NAMES, load_settings
 from tests.conftest import eventually
 
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -38,21 +33,6 @@ def orange_forecast(area: str, issued: dt.datetime) -> dict[str, Any]:
             for i, v in enumerate(levels)
         ],
     }
-
-
-@pytest.fixture
-async def app(tmp_path: Path) -> AsyncIterator[FastAPI]:
-    settings = load_settings(bus="memory", var_dir=tmp_path, outbox_poll_seconds=0.05)
-    made = build_app(settings, SERVICE_NAMES)
-    async with made.router.lifespan_context(made):
-        yield made
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://airwarn") as made:
-        yield made
 
 
 async def pending(client: httpx.AsyncClient, area: str) -> list[dict[str, Any]]:

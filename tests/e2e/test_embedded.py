@@ -3,15 +3,11 @@ bus, SQLite — driven through the HTTP API and the bus, as a user would."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from fastapi import FastAPI
 
-from services.app import build_app
 from shared.bus.memory import InMemoryBus
 from shared.contracts.envelope import decode, new_event
 from shared.contracts.topics import (
@@ -20,24 +16,9 @@ from shared.contracts.topics import (
     RESPONSE_TASKS,
     WARNING_CHANGED,
 )
-from shared.settings import SERVICE_NAMES, load_settings
+from shared.settings import SERVICE_NAMES
 from tests.conftest import eventually
 from tests.e2e.support import forecast_body, warning
-
-
-@pytest.fixture
-async def app(tmp_path: Path) -> AsyncIterator[FastAPI]:
-    settings = load_settings(bus="memory", var_dir=tmp_path, outbox_poll_seconds=0.05)
-    made = build_app(settings, SERVICE_NAMES)
-    async with made.router.lifespan_context(made):
-        yield made
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://airwarn") as made:
-        yield made
 
 
 def on_bus(app: FastAPI, topic: str) -> list[Any]:

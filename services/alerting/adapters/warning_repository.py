@@ -84,30 +84,11 @@ class WarningRepository:
 
     async def published(self, area: str) -> Published | None:
         row = (await self._session.execute(select(warnings).where(warnings.c.area == area))).first()
-        if row is None:
-            return None
-        return Published(
-            row.warning_id,
-            row.level,
-            row.episode_id,
-            row.episode_start,
-            row.episode_end,
-            row.pollutant,
-        )
+        return _to_published(row) if row else None
 
     async def all_published(self) -> dict[str, Published]:
         rows = await self._session.execute(select(warnings))
-        return {
-            row.area: Published(
-                row.warning_id,
-                row.level,
-                row.episode_id,
-                row.episode_start,
-                row.episode_end,
-                row.pollutant,
-            )
-            for row in rows
-        }
+        return {row.area: _to_published(row) for row in rows}
 
     async def set_published(self, area: str, warning: Published | None) -> None:
         await self._session.execute(delete(warnings).where(warnings.c.area == area))
@@ -192,6 +173,12 @@ class WarningRepository:
             )
             for row in rows
         ]
+
+
+def _to_published(row: Any) -> Published:
+    return Published(
+        row.warning_id, row.level, row.episode_id, row.episode_start, row.episode_end, row.pollutant
+    )
 
 
 def _proposal_row(proposal: Proposal) -> dict[str, Any]:

@@ -6,12 +6,13 @@ dependency, local to the router, as an object rather than a string.
 
 import datetime as dt
 import uuid
+from dataclasses import asdict
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.alerting.domain.warnings import Advisory, Proposal
+from services.alerting.domain.warnings import Advisory, Proposal, Published
 from services.alerting.service_layer import handlers
 from services.alerting.service_layer.handlers import Policy
 from services.alerting.service_layer.unit_of_work import AlertingUnitOfWork
@@ -79,6 +80,12 @@ class WarningOut(BaseModel):
     episode_end: dt.date | None = None
     pollutant: str | None = None
 
+    @classmethod
+    def of(cls, area: str, published: Published | None) -> "WarningOut":
+        if published is None:
+            return cls(area=area, level=None)
+        return cls(area=area, **asdict(published))
+
 
 class SeriesDayOut(BaseModel):
     date: dt.date
@@ -144,34 +151,13 @@ def router(
     async def warnings() -> list[WarningOut]:
         async with runtime.uow() as uow:
             found = await uow.warnings.all_published()
-        return [
-            WarningOut(
-                area=area,
-                level=w.level,
-                warning_id=w.warning_id,
-                episode_id=w.episode_id,
-                episode_start=w.episode_start,
-                episode_end=w.episode_end,
-                pollutant=w.pollutant,
-            )
-            for area, w in sorted(found.items())
-        ]
+        return [WarningOut.of(area, w) for area, w in sorted(found.items())]
 
     @api.get("/warnings/{area}", response_model=WarningOut)
     async def warning(area: str) -> WarningOut:
         async with runtime.uow() as uow:
             found = await uow.warnings.published(area)
-        if found is None:
-            return WarningOut(area=area, level=None)
-        return WarningOut(
-            area=area,
-            level=found.level,
-            warning_id=found.warning_id,
-            episode_id=found.episode_id,
-            episode_start=found.episode_start,
-            episode_end=found.episode_end,
-            pollutant=found.pollutant,
-        )
+        return WarningOut.of(area, found)
 
     @api.get("/history/{area}", response_model=list[ProposalOut])
     async def history(area: str) -> list[ProposalOut]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -14,22 +15,9 @@ class BulletinRepository:
         self._session = session
 
     async def add(self, bulletin: Bulletin) -> None:
-        await self._session.execute(
-            insert(bulletins).values(
-                bulletin_id=bulletin.bulletin_id,
-                area=bulletin.area,
-                episode_id=bulletin.episode_id,
-                warning_id=bulletin.warning_id,
-                msg_type=bulletin.msg_type,
-                level=bulletin.level,
-                refs=list(bulletin.references),
-                headline_zh=bulletin.headline_zh,
-                headline_en=bulletin.headline_en,
-                text_zh=bulletin.text_zh,
-                text_en=bulletin.text_en,
-                published_at=bulletin.published_at,
-            )
-        )
+        values = asdict(bulletin)
+        values["refs"] = list(values.pop("references"))
+        await self._session.execute(insert(bulletins).values(**values))
 
     async def of_episode(self, area: str, episode_id: str) -> list[Bulletin]:
         rows = await self._session.execute(
@@ -47,17 +35,7 @@ class BulletinRepository:
 
 
 def _to_bulletin(row: Any) -> Bulletin:
-    return Bulletin(
-        bulletin_id=row.bulletin_id,
-        area=row.area,
-        episode_id=row.episode_id,
-        warning_id=row.warning_id,
-        msg_type=row.msg_type,
-        level=row.level,
-        references=tuple(row.refs),
-        headline_zh=row.headline_zh,
-        headline_en=row.headline_en,
-        text_zh=row.text_zh,
-        text_en=row.text_en,
-        published_at=row.published_at,
-    )
+    values = dict(row._mapping)
+    values.pop("seq")
+    values["references"] = tuple(values.pop("refs"))
+    return Bulletin(**values)

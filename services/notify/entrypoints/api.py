@@ -34,22 +34,6 @@ def router(runtime: ServiceRuntime[NotifyUnitOfWork]) -> APIRouter:
     async def bulletins(area: str | None = None, limit: int = 100) -> list[BulletinOut]:
         async with runtime.uow() as uow:
             found = await handlers.list_bulletins(uow, area=area, limit=max(1, min(limit, 1000)))
-        return [
-            BulletinOut(
-                bulletin_id=b.bulletin_id,
-                area=b.area,
-                episode_id=b.episode_id,
-                warning_id=b.warning_id,
-                msg_type=b.msg_type,
-                level=b.level,
-                references=list(b.references),
-                headline_zh=b.headline_zh,
-                headline_en=b.headline_en,
-                text_zh=b.text_zh,
-                text_en=b.text_en,
-                published_at=b.published_at,
-            )
-            for b in found
-        ]
+        return [BulletinOut.model_validate(b, from_attributes=True) for b in found]
 
     return api

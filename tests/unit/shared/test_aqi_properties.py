@@ -20,6 +20,7 @@ from shared.aqi import (
     iaqi,
     iaqi_array,
 )
+from tests.unit.shared.test_aqi import exact_iaqi
 
 # Upper ends of Table 1, typed in again: (top breakpoint, is the row full up to IAQI 500?)
 TOPS = {
@@ -85,31 +86,10 @@ def test_decimal_concentrations_match_exact_arithmetic(
     highest = (top * 2 if full else top) * 10**places
     k = data.draw(st.integers(min_value=0, max_value=highest), label="k")
     concentration = Fraction(k, 10**places)
-    assert iaqi(quantity, float(concentration)) == _exact(quantity, concentration)
+    assert iaqi(quantity, float(concentration)) == exact_iaqi(quantity, concentration)
     assert iaqi_array(quantity, [float(concentration)]).tolist() == [
-        _exact(quantity, concentration)
+        exact_iaqi(quantity, concentration)
     ]
-
-
-def _exact(quantity: str, c: Fraction) -> int:
-    levels = (0, 50, 100, 150, 200, 300, 400, 500)
-    bps = {
-        "so2_24h": (0, 50, 150, 475, 800, 1600, 2100, 2620),
-        "so2_1h": (0, 150, 500, 650, 800),
-        "no2_24h": (0, 40, 80, 180, 280, 565, 750, 940),
-        "no2_1h": (0, 100, 200, 700, 1200, 2340, 3090, 3840),
-        "pm10_24h": (0, 50, 150, 250, 350, 420, 500, 600),
-        "co_24h": (0, 2, 4, 14, 24, 36, 48, 60),
-        "co_1h": (0, 5, 10, 35, 60, 90, 120, 150),
-        "o3_1h": (0, 160, 200, 300, 400, 800, 1000, 1200),
-        "o3_8h": (0, 100, 160, 215, 265, 800),
-        "pm25_24h": (0, 35, 75, 115, 150, 250, 350, 500),
-    }[quantity]
-    if c > bps[-1]:
-        return 500
-    k = next(k for k in range(1, len(bps)) if c <= bps[k])
-    slope = Fraction(levels[k] - levels[k - 1], bps[k] - bps[k - 1])
-    return math.ceil(slope * (c - bps[k - 1]) + levels[k - 1])
 
 
 @st.composite
