@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from services.forecast.domain.units import Unit, to_native
+from shared.aqi import daily_aqi
 from shared.areas import AREAS
 from shared.contracts.payloads import DayValues
 from shared.errors import Rejected
@@ -69,3 +72,34 @@ def check_forecast(
             value = getattr(day, name)
             if value is not None and value > ceiling:
                 raise Rejected(f"days[{index}].{name}: {value} is above the plausible {ceiling}")
+
+
+def with_units(day: DayValues, units: Mapping[str, Unit]) -> DayValues:
+    """``day`` with every value given in another unit converted to the plan's units."""
+    changed = {
+        field: to_native(field, getattr(day, field), unit)
+        for field, unit in units.items()
+        if getattr(day, field) is not None
+    }
+    return day.model_copy(update=changed) if changed else day
+
+
+def with_aqi(day: DayValues) -> DayValues:
+    """``day`` with its IAQIs, AQI, category and primary pollutants (HJ 633-2012)."""
+    result = daily_aqi(
+        pm25=day.pm25,
+        pm10=day.pm10,
+        so2=day.so2,
+        no2=day.no2,
+        co=day.co,
+        o3_8h=day.o3_8h,
+        o3_1h=day.o3_1h,
+    )
+    return day.model_copy(
+        update={
+            "aqi": result.aqi,
+            "iaqi": dict(result.iaqi),
+            "category": result.category.number,
+            "primary_pollutants": list(result.primary_pollutants),
+        }
+    )

@@ -1,20 +1,24 @@
 """HTTP API under /forecast: thin — build a command, run its handler."""
 
-from __future__ import annotations
-
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Body, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.forecast.domain.commands import SubmitForecast
+from services.forecast.domain.csv_intake import parse_csv
 from services.forecast.domain.model import Forecast
 from services.forecast.service_layer import handlers
 from services.forecast.service_layer.unit_of_work import ForecastUnitOfWork
 from shared.contracts.payloads import DayValues
-from shared.errors import NotFound
+from shared.errors import NotFound, Rejected
 from shared.runtime import ServiceRuntime
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+MAX_CSV_BYTES = 5_000_000
+UnitName = Literal["ug/m3", "mg/m3", "ppb", "ppm"]
 
 
 class ForecastIn(BaseModel):
@@ -25,6 +29,38 @@ class ForecastIn(BaseModel):
     kind: Literal["forecast", "observation"] = "forecast"
     issued_at: dt.datetime
     days: list[DayValues] = Field(min_length=1, max_length=31)
+    units: dict[str, UnitName] = Field(
+        default_factory=dict,
+        description="units of values not in µg/m³ (CO mg/m³), e.g. {'so2': 'ppb', 'co': 'ppm'}",
+    )
+
+    def command(self) -> SubmitForecast:
+        return SubmitForecast(
+            area=self.area,
+            source=self.source,
+            kind=self.kind,
+            issued_at=self.issued_at,
+            days=tuple(self.days),
+            units=dict(self.units),
+        )
+
+
+class BatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    forecasts: list[ForecastIn] = Field(min_length=1, max_length=5000)
+
+
+class ObservationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    area: str
+    source: str = Field(min_length=1, max_length=100, examples=["monitoring-centre"])
+    issued_at: dt.datetime | None = Field(
+        default=None, description="default: the end (00:00 local) of the last day observed"
+    )
+    days: list[DayValues] = Field(min_length=1, max_length=31)
+    units: dict[str, UnitName] = Field(default_factory=dict)
 
 
 class ForecastOut(BaseModel):
@@ -36,15 +72,8 @@ class ForecastOut(BaseModel):
     days: list[DayValues]
 
     @classmethod
-    def of(cls, forecast: Forecast) -> ForecastOut:
-        return cls(
-            forecast_id=forecast.forecast_id,
-            area=forecast.area,
-            source=forecast.source,
-            kind=forecast.kind,
-            issued_at=forecast.issued_at,
-            days=list(forecast.days),
-        )
+    def of(cls, forecast: Forecast) -> "ForecastOut":
+        return cls.model_validate(forecast, from_attributes=True)
 
 
 class AcceptedOut(BaseModel):
@@ -57,12 +86,57 @@ def router(runtime: ServiceRuntime[ForecastUnitOfWork]) -> APIRouter:
 
     @api.post("/forecasts", status_code=status.HTTP_201_CREATED, response_model=AcceptedOut)
     async def submit(body: ForecastIn, response: Response) -> AcceptedOut:
+        """One forecast (or observation) for one area, published with each day's AQI."""
+        async with runtime.uow() as uow:
+            accepted = await handlers.submit_forecast(body.command(), uow)
+        if not accepted.created:
+            response.status_code = status.HTTP_200_OK
+        return AcceptedOut(forecast_id=accepted.forecast_id, created=accepted.created)
+
+    @api.post(
+        "/forecasts/batch", status_code=status.HTTP_201_CREATED, response_model=list[AcceptedOut]
+    )
+    async def submit_batch(body: BatchIn) -> list[AcceptedOut]:
+        """Many forecasts, all or nothing."""
+        async with runtime.uow() as uow:
+            accepted = await handlers.submit_batch([f.command() for f in body.forecasts], uow)
+        return [AcceptedOut(forecast_id=a.forecast_id, created=a.created) for a in accepted]
+
+    @api.post(
+        "/forecasts/csv",
+        status_code=status.HTTP_201_CREATED,
+        response_model=list[AcceptedOut],
+        openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    )
+    async def submit_csv(request: Request, source: str = "csv-upload") -> list[AcceptedOut]:
+        """A spreadsheet export: one row per area and day (see the CSV columns in the docs)."""
+        raw = await request.body()
+        if len(raw) > MAX_CSV_BYTES:
+            raise Rejected(f"the CSV is larger than {MAX_CSV_BYTES} bytes")
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise Rejected(f"the CSV is not UTF-8: {exc}") from exc
+        commands, lines = parse_csv(text, default_source=source)
+        where = [f"lines {ls[0]}-{ls[-1]}" if len(ls) > 1 else f"line {ls[0]}" for ls in lines]
+        async with runtime.uow() as uow:
+            accepted = await handlers.submit_batch(commands, uow, where=where)
+        return [AcceptedOut(forecast_id=a.forecast_id, created=a.created) for a in accepted]
+
+    @api.post("/observations", status_code=status.HTTP_201_CREATED, response_model=AcceptedOut)
+    async def observe(body: Annotated[ObservationIn, Body()], response: Response) -> AcceptedOut:
+        """Observed daily values (an observation beats any forecast of its day)."""
+        last = max(day.date for day in body.days)
+        issued_at = body.issued_at or dt.datetime.combine(
+            last + dt.timedelta(days=1), dt.time(0), tzinfo=LOCAL
+        )
         command = SubmitForecast(
             area=body.area,
             source=body.source,
-            kind=body.kind,
-            issued_at=body.issued_at,
-            days=tuple(body.days),
+            kind="observation",
+            issued_at=issued_at,
+            days=tuple(sorted(body.days, key=lambda d: d.date)),
+            units=dict(body.units),
         )
         async with runtime.uow() as uow:
             accepted = await handlers.submit_forecast(command, uow)
@@ -71,9 +145,13 @@ def router(runtime: ServiceRuntime[ForecastUnitOfWork]) -> APIRouter:
         return AcceptedOut(forecast_id=accepted.forecast_id, created=accepted.created)
 
     @api.get("/forecasts/{area}", response_model=list[ForecastOut])
-    async def history(area: str, limit: int = 50) -> list[ForecastOut]:
+    async def history(
+        area: str, kind: Literal["forecast", "observation"] = "forecast", limit: int = 50
+    ) -> list[ForecastOut]:
         async with runtime.uow() as uow:
-            found = await handlers.forecast_history(area, uow, limit=max(1, min(limit, 500)))
+            found = await handlers.forecast_history(
+                area, uow, kind=kind, limit=max(1, min(limit, 500))
+            )
         return [ForecastOut.of(forecast) for forecast in found]
 
     @api.get("/forecasts/{area}/latest", response_model=ForecastOut)
