@@ -44,6 +44,15 @@ class Subscription(Generic[U]):
 UowFactory = Callable[..., U]
 
 
+@dataclass(frozen=True)
+class Job:
+    """Work a service does on a schedule: ``run(runtime)`` every ``every`` seconds."""
+
+    name: str
+    every: float
+    run: Callable[[ServiceRuntime[Any]], Awaitable[None]]
+
+
 class ServiceRuntime(Generic[U]):
     def __init__(
         self,
@@ -54,6 +63,7 @@ class ServiceRuntime(Generic[U]):
         tables: MessagingTables,
         uow_class: UowFactory[U],
         subscriptions: list[Subscription[U]],
+        jobs: list[Job] | None = None,
         outbox_batch_size: int = 200,
         outbox_poll_seconds: float = 0.5,
     ) -> None:
@@ -63,6 +73,8 @@ class ServiceRuntime(Generic[U]):
         self.tables = tables
         self._uow_class = uow_class
         self.subscriptions = subscriptions
+        self.jobs = jobs or []
+        self._job_tasks: list[asyncio.Task[None]] = []
         self._outbox_batch_size = outbox_batch_size
         self._outbox_poll_seconds = outbox_poll_seconds
         self._engine: AsyncEngine | None = None
@@ -81,6 +93,7 @@ class ServiceRuntime(Generic[U]):
         tables: MessagingTables,
         uow_class: UowFactory[U],
         subscriptions: list[Subscription[U]],
+        jobs: list[Job] | None = None,
     ) -> ServiceRuntime[U]:
         return cls(
             name,
@@ -89,6 +102,7 @@ class ServiceRuntime(Generic[U]):
             tables=tables,
             uow_class=uow_class,
             subscriptions=subscriptions,
+            jobs=jobs,
             outbox_batch_size=settings.outbox_batch_size,
             outbox_poll_seconds=settings.outbox_poll_seconds,
         )
@@ -120,9 +134,28 @@ class ServiceRuntime(Generic[U]):
                 )
                 await consumer.start()
                 self.consumers.append(consumer)
+        for job in self.jobs:
+            self._job_tasks.append(
+                asyncio.create_task(self._every(job), name=f"{self.name} {job.name}")
+            )
         log.info("service started", extra={"service": self.name})
 
+    async def _every(self, job: Job) -> None:
+        while True:
+            await asyncio.sleep(job.every)
+            try:
+                await job.run(self)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("scheduled job failed", extra={"service": self.name, "job": job.name})
+
     async def stop(self) -> None:
+        for task in self._job_tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._job_tasks.clear()
         for consumer in self.consumers:
             await consumer.stop()
         self.consumers.clear()

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     tokens_file: Path | None = None
     #: approve every warning proposal at once by the right role (rehearsal, replay)
     alerting_auto_approve: bool = False
+    #: how often the forecast service checks the 4-hour duty rule
+    duty_check_seconds: float = Field(default=60.0, gt=0)
 
     @field_validator("database_url")
     @classmethod

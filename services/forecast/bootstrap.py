@@ -1,22 +1,37 @@
-"""Wires the forecast service: its tables, unit of work and HTTP router."""
+"""Wires the forecast service: tables, unit of work, subscriptions, the duty watch, router."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import APIRouter
 
 from services.forecast.adapters.orm import messaging
 from services.forecast.entrypoints.api import router as api_router
+from services.forecast.service_layer import duty
 from services.forecast.service_layer.unit_of_work import ForecastUnitOfWork
 from shared.bus.base import Bus
-from shared.runtime import ServiceRuntime
+from shared.contracts.topics import WARNING_CHANGED
+from shared.runtime import Job, ServiceRuntime, Subscription
 from shared.settings import Settings
 
 NAME = "forecast"
 
 
+async def _check_duty(runtime: ServiceRuntime[Any]) -> None:
+    async with runtime.uow() as uow:
+        await duty.check_duty(uow)
+
+
 def build(settings: Settings, bus: Bus) -> ServiceRuntime[ForecastUnitOfWork]:
     return ServiceRuntime.from_settings(
-        NAME, settings, bus, tables=messaging, uow_class=ForecastUnitOfWork, subscriptions=[]
+        NAME,
+        settings,
+        bus,
+        tables=messaging,
+        uow_class=ForecastUnitOfWork,
+        subscriptions=[Subscription(WARNING_CHANGED, "warning-changed", duty.on_warning_changed)],
+        jobs=[Job("duty watch", settings.duty_check_seconds, _check_duty)],
     )
 
 

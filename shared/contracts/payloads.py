@@ -132,3 +132,16 @@ class BulletinPublished(Payload):
     text_zh: str
     text_en: str
     published_at: dt.datetime
+
+
+class DutyFault(Payload):
+    """duty.fault.v1: an area under warning whose forecast is older than the duty allows
+    (rules §4 "Duty": refreshed at least every 4 h), opened once and cleared once."""
+
+    fault_id: str
+    state: Literal["open", "cleared"]
+    level: WarningLevel
+    latest_forecast_id: str | None
+    latest_issued_at: dt.datetime | None
+    stale_since: dt.datetime
+    detected_at: dt.datetime

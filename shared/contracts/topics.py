@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from shared.contracts.payloads import (
     BulletinPublished,
+    DutyFault,
     ForecastIssued,
     ResponseTasks,
     WarningChanged,
@@ -58,9 +59,17 @@ BULLETIN_PUBLISHED = Topic(
     "A public bulletin (Chinese and English) about a warning action.",
 )
 
+DUTY_FAULT = Topic(
+    "duty.fault.v1",
+    "cn.gov.cq.airwarn.duty.fault.v1",
+    DutyFault,
+    "forecast",
+    "An area under warning whose latest forecast is older than 4 hours, opened or cleared.",
+)
+
 TOPICS: dict[str, Topic] = {
     topic.name: topic
-    for topic in (FORECAST_ISSUED, WARNING_CHANGED, RESPONSE_TASKS, BULLETIN_PUBLISHED)
+    for topic in (FORECAST_ISSUED, WARNING_CHANGED, RESPONSE_TASKS, BULLETIN_PUBLISHED, DUTY_FAULT)
 }
 
 

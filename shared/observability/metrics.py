@@ -27,3 +27,7 @@ handler_seconds = Histogram(
 outbox_backlog = Gauge(
     "airwarn_outbox_backlog", "Outbox rows not yet relayed to the bus", ["service"]
 )
+stale_forecasts = Gauge(
+    "airwarn_stale_forecasts",
+    "Areas under warning whose latest forecast is older than the 4-hour duty allows",
+)

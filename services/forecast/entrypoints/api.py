@@ -9,8 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.forecast.domain.commands import SubmitForecast
 from services.forecast.domain.csv_intake import parse_csv
+from services.forecast.domain.duty import stale_since
 from services.forecast.domain.model import Forecast
-from services.forecast.service_layer import handlers
+from services.forecast.service_layer import duty, handlers
 from services.forecast.service_layer.unit_of_work import ForecastUnitOfWork
 from shared.contracts.payloads import DayValues
 from shared.errors import NotFound, Rejected
@@ -74,6 +75,15 @@ class ForecastOut(BaseModel):
     @classmethod
     def of(cls, forecast: Forecast) -> "ForecastOut":
         return cls.model_validate(forecast, from_attributes=True)
+
+
+class DutyOut(BaseModel):
+    area: str
+    level: str
+    latest_forecast_id: str | None
+    latest_issued_at: dt.datetime | None
+    stale_since: dt.datetime
+    stale_minutes: int
 
 
 class AcceptedOut(BaseModel):
@@ -143,6 +153,24 @@ def router(runtime: ServiceRuntime[ForecastUnitOfWork]) -> APIRouter:
         if not accepted.created:
             response.status_code = status.HTTP_200_OK
         return AcceptedOut(forecast_id=accepted.forecast_id, created=accepted.created)
+
+    @api.get("/duty", response_model=list[DutyOut])
+    async def duty_faults() -> list[DutyOut]:
+        """Areas under warning whose latest forecast is older than 4 hours (rules §4 Duty)."""
+        now = dt.datetime.now(dt.UTC)
+        async with runtime.uow() as uow:
+            stale = await duty.check_duty(uow, now=now)
+        return [
+            DutyOut(
+                area=w.area,
+                level=w.level,
+                latest_forecast_id=w.latest_forecast_id,
+                latest_issued_at=w.latest_issued_at,
+                stale_since=stale_since(w),
+                stale_minutes=int((now - stale_since(w)).total_seconds() // 60),
+            )
+            for w in stale
+        ]
 
     @api.get("/forecasts/{area}", response_model=list[ForecastOut])
     async def history(

@@ -1,0 +1,174 @@
+"""How a story becomes replay events: a true daily series per district, daily
+observations of it, and daily forecasts of it that converge as the day comes closer.
+
+The true value of a district-day is the story's curve scaled by a region factor and a
+district factor, times a regional and a local noise term. The regional term is shared
+by every member of the region, so neighbours move together (spatial correlation); the
+local term is small and persists from one day to the next (AR(1)), as stagnant air does.
+
+A forecast of a day ``lead`` days ahead is the truth pulled towards the district's
+climatology and multiplied by a forecast error. Both shrink as the lead shortens:
+models damp extremes far out, so an episode's peak shows up lower at first and is
+raised day by day (which is what makes warnings upgrade), and successive forecasts of
+the same date differ only slightly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from shared.areas import DISTRICTS, REGIONS, Area
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+ONE_DAY = dt.timedelta(days=1)
+
+#: Day-to-day variation shared by a region's districts (log scale): the weather.
+REGION_NOISE = 0.05
+#: A district's own variation (log scale) and how much of it carries to the next day.
+LOCAL_NOISE = 0.03
+LOCAL_PERSISTENCE = 0.5
+#: Forecast skill lost per day of lead: the share of the departure from climatology
+#: a forecast ``lead`` days out keeps is ``1 - SKILL_LOSS * lead``.
+SKILL_LOSS = 0.05
+#: Forecast error (log scale) at the longest lead, and how it shrinks lead by lead:
+#: the error of lead L is ``ERROR_KEEP`` times the error of lead L+1 plus a small step,
+#: so each day's forecast of a date is close to the previous day's.
+FAR_ERROR = 0.06
+ERROR_KEEP = 0.7
+ERROR_STEP = 0.02
+#: Uniform draws per district-day, for the pollutants that accompany the key one.
+UNIFORMS = 6
+
+Values = dict[str, float | int]
+#: The day's values from the key pollutant's concentration and the district-day's draws.
+DayMaker = Callable[[float, Sequence[float]], Values]
+
+
+@dataclass(frozen=True)
+class Story:
+    """What a scenario is about; the seed changes only the details."""
+
+    first_issue: (
+        dt.date
+    )  # the first forecast's issue date; the first observation is of the day before
+    issue_days: int  # forecasts are issued on this many consecutive days
+    horizon: int  # days per forecast, the issue date included
+    issue_time: dt.time  # local time of every forecast: the office publishes once a day
+    curve: tuple[
+        float, ...
+    ]  # the story's pollutant for a district of factor 1, from first_issue - 1 on
+    climate: float  # the value long-lead forecasts drift towards, for a factor-1 district
+    region_factor: Mapping[str, float]
+    district_factor: Callable[[Area, random.Random], float]
+    day: DayMaker
+
+    def __post_init__(self) -> None:
+        needed = self.issue_days + self.horizon  # from the day before the first issue
+        if len(self.curve) < needed:
+            raise ValueError(f"the curve needs {needed} days, has {len(self.curve)}")
+        if set(self.region_factor) != set(REGIONS):
+            raise ValueError("every region needs a factor")
+
+
+@dataclass(frozen=True)
+class _District:
+    area: Area
+    factor: float
+    truth: tuple[float, ...]  # key value per day index (0 = first_issue - 1)
+    draws: tuple[tuple[float, ...], ...]  # uniforms per day index
+    errors: tuple[tuple[float, ...], ...]  # forecast error per day index, then per lead
+
+
+def _error_paths(rng: random.Random, days: int, horizon: int) -> list[list[float]]:
+    """Per day, the forecast error at each lead (index = lead), built from the far end."""
+    paths = []
+    for _ in range(days):
+        error = rng.gauss(0.0, FAR_ERROR)
+        by_lead = [0.0] * horizon
+        for lead in range(horizon - 1, -1, -1):
+            by_lead[lead] = error
+            error = ERROR_KEEP * error + rng.gauss(0.0, ERROR_STEP)
+        paths.append(by_lead)
+    return paths
+
+
+def _districts(story: Story, rng: random.Random) -> list[_District]:
+    days = len(story.curve)
+    # Draw in a fixed order (regions, then districts in the plan's order) so a seed
+    # always gives the same scenario, byte for byte.
+    weather = {code: [rng.gauss(0.0, REGION_NOISE) for _ in range(days)] for code in REGIONS}
+    regional_error = {code: _error_paths(rng, days, story.horizon) for code in REGIONS}
+    made = []
+    for area in DISTRICTS.values():
+        factor = story.region_factor[area.region] * story.district_factor(area, rng)
+        local = 0.0
+        truth = []
+        for index in range(days):
+            local = LOCAL_PERSISTENCE * local + rng.gauss(0.0, LOCAL_NOISE)
+            truth.append(
+                story.curve[index] * factor * math.exp(weather[area.region][index] + local)
+            )
+        draws = tuple(tuple(rng.random() for _ in range(UNIFORMS)) for _ in range(days))
+        # A forecast's error is mostly the region's (the same weather model runs for
+        # all of it), plus a smaller share of the district's own.
+        own = _error_paths(rng, days, story.horizon)
+        shared = regional_error[area.region]
+        errors = tuple(
+            tuple(0.8 * s + 0.5 * o for s, o in zip(shared[i], own[i], strict=True))
+            for i in range(days)
+        )
+        made.append(_District(area, factor, tuple(truth), draws, errors))
+    return made
+
+
+def _forecast_value(story: Story, district: _District, index: int, lead: int) -> float:
+    climate = story.climate * district.factor
+    skill = 1.0 - SKILL_LOSS * lead
+    damped = climate + (district.truth[index] - climate) * skill
+    return max(0.0, damped * math.exp(district.errors[index][lead]))
+
+
+def _at(date: dt.date, time: dt.time) -> str:
+    return dt.datetime.combine(date, time, tzinfo=LOCAL).isoformat()
+
+
+def events(story: Story, seed: int) -> list[dict[str, Any]]:
+    """The scenario's events in time order: each day, yesterday's observations (known at
+    00:00), then every district's forecast at the issue time."""
+    districts = _districts(story, random.Random(seed))
+    made: list[dict[str, Any]] = []
+    for issue in range(story.issue_days):
+        today = story.first_issue + issue * ONE_DAY
+        yesterday = issue  # day index 0 is the day before the first issue
+        for district in districts:
+            values = story.day(district.truth[yesterday], district.draws[yesterday])
+            made.append(
+                {
+                    "type": "observation",
+                    "area": district.area.code,
+                    "date": (today - ONE_DAY).isoformat(),
+                    **values,
+                }
+            )
+        for district in districts:
+            days = []
+            for lead in range(story.horizon):
+                index = yesterday + 1 + lead
+                value = _forecast_value(story, district, index, lead)
+                date = today + lead * ONE_DAY
+                days.append({"date": date.isoformat(), **story.day(value, district.draws[index])})
+            made.append(
+                {
+                    "type": "forecast",
+                    "area": district.area.code,
+                    "issued_at": _at(today, story.issue_time),
+                    "days": days,
+                }
+            )
+    return made
