@@ -7,6 +7,7 @@ days a forecast is issued from the days before it, by the baseline and by persis
 (every lead gets the latest observed value), and verified against the observations.
 
     python -m services.forecast.skill [--seed N] [--years N] [--markdown]
+                                      [--persistence RHO] [--trend-damping PHI]
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import argparse
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 import numpy as np
@@ -173,13 +174,18 @@ def heavy(columns: Mapping[str, Floats]) -> npt.NDArray[np.bool_]:
 def _scores(forecasts: Sequence[DayValues], observations: Sequence[DayValues]) -> Scores:
     fc, ob = _columns(forecasts), _columns(observations)
     errors = {p: np.abs(fc[p] - ob[p]) for p in ("pm25", "o3_8h")}
+    # Days where either side lacks the pollutant are left out of its MAE.
+    mae = {
+        p: float(e[~np.isnan(e)].mean()) if (~np.isnan(e)).any() else math.nan
+        for p, e in errors.items()
+    }
     fc_heavy, ob_heavy = heavy(fc), heavy(ob)
     hits = int((fc_heavy & ob_heavy).sum())
     observed, forecast = int(ob_heavy.sum()), int(fc_heavy.sum())
     return Scores(
         pairs=len(observations),
-        mae_pm25=float(np.nanmean(errors["pm25"])),
-        mae_o3_8h=float(np.nanmean(errors["o3_8h"])),
+        mae_pm25=mae["pm25"],
+        mae_o3_8h=mae["o3_8h"],
         observed_events=observed,
         forecast_events=forecast,
         hits=hits,
@@ -254,7 +260,7 @@ def format_table(
             s = table[method, lead]
             rows.append(
                 [
-                    "all 1–7" if lead is None else str(lead),
+                    "all" if lead is None else str(lead),
                     method,
                     _number(s.mae_pm25, 1),
                     _number(s.mae_o3_8h, 1),
@@ -281,13 +287,23 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="synthetic data seed")
     parser.add_argument("--years", type=int, default=5, help="years of data; the last is held out")
     parser.add_argument("--markdown", action="store_true", help="print a markdown table")
+    parser.add_argument(
+        "--persistence", type=float, default=DEFAULT_PARAMS.persistence, help="baseline ρ"
+    )
+    parser.add_argument(
+        "--trend-damping", type=float, default=DEFAULT_PARAMS.trend_damping, help="baseline φ"
+    )
     args = parser.parse_args(argv)
+    if args.years < 2:
+        parser.error("--years must be at least 2: one to learn from, one held out")
+    params = replace(DEFAULT_PARAMS, persistence=args.persistence, trend_damping=args.trend_damping)
     series = synthetic_series(args.seed, years=args.years)
     last_year = max(d.date.year for days in series.values() for d in days)
-    table = evaluate(series, holdout_from=dt.date(last_year, 1, 1))
+    table = evaluate(series, holdout_from=dt.date(last_year, 1, 1), params=params)
     print(
         f"Synthetic data, seed {args.seed}: {len(series)} areas, {args.years} years, "
-        f"{last_year} held out; heavy day = AQI > 200 or PM2.5 > 115 or O3-8h > 215.\n"
+        f"{last_year} held out; baseline ρ = {params.persistence}, φ = {params.trend_damping}; "
+        "heavy day = AQI > 200 or PM2.5 > 115 or O3-8h > 215.\n"
     )
     print(format_table(table, markdown=args.markdown))
 

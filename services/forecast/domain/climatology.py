@@ -52,8 +52,9 @@ def day_of_year(date: dt.date) -> int:
 
 def doy_distance(days: Ints, target: int) -> Ints:
     """Days between each of ``days`` and ``target`` around the 365-day circle."""
-    apart = np.abs(days - target) % DAYS_IN_YEAR
-    return np.minimum(apart, DAYS_IN_YEAR - apart)
+    apart: Ints = np.abs(days - target) % DAYS_IN_YEAR
+    closer: Ints = np.minimum(apart, DAYS_IN_YEAR - apart)
+    return closer
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
@@ -38,11 +38,11 @@ CATALOG_FILE: Final = "catalog.yaml"
 LEVELS: Final[tuple[ResponseLevel, ...]] = ("III", "II", "I")  # lowest first
 _PACKAGE: Final = __name__.rpartition(".")[0]
 
-_KINDS: Final = frozenset(get_args(Kind))
-_POLLUTANTS: Final = frozenset(get_args(MeasurePollutant))
-_EPISODE_POLLUTANTS: Final = frozenset(get_args(EpisodePollutant))
-_CATEGORIES: Final = frozenset(get_args(Category))
-_SOURCES: Final = frozenset(get_args(Source))
+_KINDS: Final[tuple[str, ...]] = get_args(Kind)
+_POLLUTANTS: Final[tuple[str, ...]] = get_args(MeasurePollutant)
+_EPISODE_POLLUTANTS: Final[tuple[str, ...]] = get_args(EpisodePollutant)
+_CATEGORIES: Final[tuple[str, ...]] = get_args(Category)
+_SOURCES: Final[tuple[str, ...]] = get_args(Source)
 _SLUG: Final = re.compile(r"^[A-Za-z0-9]+(?:[-.:][A-Za-z0-9]+)*$")
 _DURATION: Final = re.compile(
     r"^P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
@@ -129,11 +129,7 @@ class Catalog:
         the entries of ``level`` and of every lower level, lowest level first, plus the
         additions of ``district`` when one is given."""
         upto = LEVELS[: _level_index(level) + 1]
-        return [
-            m
-            for lvl in upto
-            for m in self._entries(lvl, pollutant, district)
-        ]
+        return [m for lvl in upto for m in self._entries(lvl, pollutant, district)]
 
     def added_by(
         self, level: ResponseLevel, pollutant: EpisodePollutant, district: str | None = None
@@ -185,7 +181,9 @@ class Catalog:
         self, level: ResponseLevel, pollutant: EpisodePollutant, district: str | None
     ) -> list[Measure]:
         if pollutant not in _EPISODE_POLLUTANTS:
-            raise ValueError(f"pollutant must be one of {sorted(_EPISODE_POLLUTANTS)}")
+            raise ValueError(
+                f"pollutant must be one of {list(_EPISODE_POLLUTANTS)}, not {pollutant!r}"
+            )
         return [
             m
             for m in self.measures
@@ -198,7 +196,7 @@ class Catalog:
 def _level_index(level: str) -> int:
     if level not in LEVELS:
         raise ValueError(f"level must be one of {list(LEVELS)}, not {level!r}")
-    return LEVELS.index(level)  # type: ignore[arg-type]
+    return LEVELS.index(level)
 
 
 def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
@@ -294,12 +292,11 @@ def _text(label: str, entry: dict[str, Any], name: str, errors: list[str]) -> st
 
 
 def _choice(
-    label: str, entry: dict[str, Any], name: str, allowed: Iterable[str], errors: list[str]
+    label: str, entry: dict[str, Any], name: str, options: Sequence[str], errors: list[str]
 ) -> Any:
     value = entry.get(name)
-    options = sorted(allowed) if name != "level" else list(LEVELS)
     if value not in options:
-        errors.append(f"{label}: field {name!r} must be one of {options}, not {value!r}")
+        errors.append(f"{label}: field {name!r} must be one of {list(options)}, not {value!r}")
     return value
 
 
@@ -396,6 +393,18 @@ def _check_references(units: Mapping[str, Unit], measures: Iterable[Measure]) ->
                 errors.append(f"{label}: field 'supporting': unknown unit {unit!r}")
         if m.lead in m.supporting or len(set(m.supporting)) != len(m.supporting):
             errors.append(f"{label}: field 'supporting': a unit is listed twice")
+        for name, options in (
+            ("kind", _KINDS),
+            ("level", LEVELS),
+            ("pollutant", _POLLUTANTS),
+            ("category", _CATEGORIES),
+            ("source", _SOURCES),
+        ):
+            value = getattr(m, name)
+            if value not in options:
+                errors.append(
+                    f"{label}: field {name!r} must be one of {list(options)}, not {value!r}"
+                )
         if m.kind == "working-group" and m.level == "III":
             errors.append(f"{label}: field 'level': working groups are formed at II and I only")
         if m.kind == "measure" and m.category == "organisational":
@@ -409,8 +418,17 @@ def _check_references(units: Mapping[str, Unit], measures: Iterable[Measure]) ->
         old = by_id.get(m.supersedes)
         if old is None:
             errors.append(f"{label}: field 'supersedes': unknown measure {m.supersedes!r}")
-        elif LEVELS.index(old.level) >= LEVELS.index(m.level) and old.district == m.district:
+        elif old.district not in (None, m.district):
+            errors.append(f"{label}: field 'supersedes': {old.id!r} is another district's")
+        elif m.level in LEVELS and old.level in LEVELS and not _may_supersede(old, m):
             errors.append(
                 f"{label}: field 'supersedes': {old.id!r} is not at a lower level than {m.level}"
             )
     return errors
+
+
+def _may_supersede(old: Measure, new: Measure) -> bool:
+    """A city measure strengthens one of a lower level; a district's addition may also
+    strengthen one of its own level."""
+    old_rank, new_rank = LEVELS.index(old.level), LEVELS.index(new.level)
+    return old_rank < new_rank or (new.district is not None and old_rank == new_rank)
