@@ -25,8 +25,8 @@ from services.forecast.domain.model import check_forecast
 from shared.areas import AREAS
 from shared.bus.memory import InMemoryBus
 from shared.contracts.envelope import decode
-from shared.contracts.payloads import DayValues, WarningChanged
-from shared.contracts.topics import WARNING_CHANGED
+from shared.contracts.payloads import DayValues, ResponseTasks, TaskChange, WarningChanged
+from shared.contracts.topics import RESPONSE_TASKS, WARNING_CHANGED
 from shared.errors import Rejected
 from shared.settings import SERVICE_NAMES, load_settings
 
@@ -166,6 +166,18 @@ def warning_line(change: WarningChanged) -> dict[str, Any]:
     }
 
 
+def task_line(area: str, change: TaskChange) -> dict[str, Any]:
+    return {
+        "kind": "task",
+        "area": area,
+        "level": change.level,
+        "measure": change.measure_id,
+        "unit": change.unit,
+        "action": change.action,
+        "due": change.due.astimezone(LOCAL).isoformat() if change.due else None,
+    }
+
+
 def proposal_line(proposal: dict[str, Any]) -> dict[str, Any]:
     cause_at = dt.datetime.fromisoformat(proposal["cause_at"]).astimezone(LOCAL)
     return {
@@ -245,6 +257,11 @@ class Replay:
         for raw in self._bus.journal[self._seen :]:
             if raw.topic == WARNING_CHANGED.name:
                 self._emit(warning_line(decode(raw).payload))
+            elif raw.topic == RESPONSE_TASKS.name:
+                tasks: ResponseTasks = decode(raw).payload
+                for change in tasks.changes:
+                    if change.action in ("assign", "stand_down"):
+                        self._emit(task_line(tasks.area, change))
         self._seen = len(self._bus.journal)
         pending = (
             await self._client.get("/alerting/proposals", params={"status": "pending"})

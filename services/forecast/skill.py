@@ -135,8 +135,13 @@ def persistence_forecast(
 ) -> list[DayValues]:
     """Tomorrow = today, for every lead: each pollutant's latest value before ``issue_date``."""
     latest: dict[str, float] = {}
-    for day in sorted((d for d in history if d.date < issue_date), key=lambda d: d.date):
-        latest.update({p: v for p in POLLUTANTS if (v := getattr(day, p)) is not None})
+    past = sorted((d for d in history if d.date < issue_date), key=lambda d: d.date)
+    for day in reversed(past):
+        for p in POLLUTANTS:
+            if p not in latest and (value := getattr(day, p)) is not None:
+                latest[p] = value
+        if len(latest) == len(POLLUTANTS):
+            break
     return [
         DayValues.model_validate({"date": issue_date + dt.timedelta(days=k), **latest})
         for k in range(horizon)

@@ -105,7 +105,7 @@ class TaskChange(BaseModel):
     measure_id: str
     unit: str
     level: ResponseLevel
-    action: Literal["assign", "stand_down", "acknowledge", "progress", "complete"]
+    action: Literal["assign", "stand_down", "acknowledge", "progress", "complete", "remind"]
     due: dt.datetime | None = None
     note: str | None = None
 

@@ -89,10 +89,16 @@ async def test_a_warning_episode_gives_tasks_and_bulletins_in_order(
     await eventually(three_bulletins, what="three bulletins")
     bulletins = (await client.get("/notify/bulletins", params={"area": "500105"})).json()
     assert [b["msg_type"] for b in reversed(bulletins)] == ["Alert", "Update", "Cancel"]
-    responses = (await client.get("/response/responses", params={"area": "500105"})).json()
-    assert len(responses) == 1 and responses[0]["closed_at"] is not None
+
+    async def closed() -> bool:
+        found = (await client.get("/response/responses", params={"area": "500105"})).json()
+        return len(found) == 1 and found[0]["closed_at"] is not None
+
+    await eventually(closed, what="the response closed by the lift")
     tasks = (await client.get("/response/tasks", params={"area": "500105"})).json()
-    assert len(tasks) == 3 and {t["measure_id"] for t in tasks} == {"report-to-city-office"}
+    reports = [t for t in tasks if t["measure_id"] == "report-to-city-office"]
+    assert len(reports) == 3  # §5.1: the issue, the upgrade and the lift
+    assert {t["status"] for t in tasks if t["kind"] != "report"} == {"stood_down"}
     await eventually(lambda: len(on_bus(app, RESPONSE_TASKS.name)) == 3, what="task events")
     await eventually(lambda: len(on_bus(app, BULLETIN_PUBLISHED.name)) == 3, what="bulletin events")
     published = [e.payload.msg_type for e in on_bus(app, BULLETIN_PUBLISHED.name)]

@@ -30,11 +30,14 @@ def documented_examples() -> list[tuple[str, str, list[dict[str, Any]]]]:
     return found
 
 
-async def run(scenario: str | dict[str, Any], *, auto_approve: bool = True) -> list[dict[str, Any]]:
+async def run(
+    scenario: str | dict[str, Any], *, auto_approve: bool = True, tasks: bool = False
+) -> list[dict[str, Any]]:
+    """The lines the replay prints; without ``tasks``, the task lines left out."""
     text = scenario if isinstance(scenario, str) else json.dumps(scenario)
     lines: list[dict[str, Any]] = []
     await replay(parse_scenario(text), auto_approve=auto_approve, emit=lines.append)
-    return lines
+    return lines if tasks else [line for line in lines if line["kind"] != "task"]
 
 
 def test_the_doc_has_examples() -> None:
@@ -257,5 +260,7 @@ def test_the_command_prints_compact_json_lines(tmp_path: Path) -> None:
         text=True,
         check=True,
     )
-    assert [json.loads(line) for line in done.stdout.splitlines()] == expected
+    printed = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [line for line in printed if line["kind"] == "warning"] == expected
+    assert {line["kind"] for line in printed} == {"warning", "task"}
     assert done.stdout.splitlines()[0].startswith('{"kind":"warning","area":"500103"')

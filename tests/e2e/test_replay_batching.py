@@ -53,10 +53,11 @@ def scenario_of(items: list[tuple[str, int, list[float]]]) -> str:
     return json.dumps({"events": events})
 
 
-def by_area(lines: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+def by_area(lines: list[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Each area's warning lines and task lines, each in their own order."""
+    grouped: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for line in lines:
-        grouped[line["area"]].append(line)
+        grouped[(line["area"], line["kind"])].append(line)
     return dict(grouped)
 
 

@@ -45,7 +45,7 @@ from services.forecast.domain.climatology import (
     Ints,
     Source,
     climatology,
-    day_of_year,
+    days_of_year,
 )
 from shared.contracts.payloads import DayValues
 
@@ -133,7 +133,7 @@ def _history(history: Iterable[DayValues], issue_date: dt.date) -> _History:
         )
     return _History(
         ordinals=np.array([d.toordinal() for d in dates], dtype=np.int64),
-        doys=np.array([day_of_year(d) for d in dates], dtype=np.int64),
+        doys=days_of_year(dates),
         values=values,
     )
 

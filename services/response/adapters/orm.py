@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, MetaData, String, Table, Text
+from sqlalchemy import JSON, Column, Index, Integer, MetaData, String, Table, Text
 
 from shared.db.tables import messaging_tables
 from shared.db.types import UtcDateTime
@@ -19,22 +19,53 @@ responses = Table(
     Column("opened_at", UtcDateTime(), nullable=False),
     Column("closed_at", UtcDateTime(), nullable=True),
     Column("actions", Text, nullable=False),
+    Column("pollutant", String(8), nullable=True),
     Index("ix_response_area_open", "area", "closed_at"),
 )
 
 tasks = Table(
     "response_tasks",
     metadata,
-    Column("task_id", String(160), primary_key=True),
+    Column("task_id", String(200), primary_key=True),
     Column("episode_id", String(64), nullable=False),
     Column("area", String(32), nullable=False),
-    Column("measure_id", String(100), nullable=False),
+    Column("measure_id", String(120), nullable=False),
+    Column("kind", String(16), nullable=False),
     Column("unit", String(100), nullable=False),
     Column("level", String(4), nullable=False),
     Column("status", String(16), nullable=False),
-    Column("due", UtcDateTime(), nullable=True),
+    Column("due", UtcDateTime(), nullable=False),
+    Column("assigned_at", UtcDateTime(), nullable=False),
+    Column("warning_id", String(64), nullable=False),
     Column("note", Text, nullable=True),
+    Column("progress", Text, nullable=True),
+    Column("acknowledged_at", UtcDateTime(), nullable=True),
+    Column("completed_at", UtcDateTime(), nullable=True),
+    Column("stood_down_at", UtcDateTime(), nullable=True),
+    Column("reminded_at", UtcDateTime(), nullable=True),
     Index("ix_response_tasks_unit", "unit", "status"),
+    Index("ix_response_tasks_episode", "episode_id"),
+    Index("ix_response_tasks_area", "area", "status"),
+)
+
+# Each import replaces a district's inventory as one new version (plan §4.2.1).
+inventory_versions = Table(
+    "response_inventory_versions",
+    metadata,
+    Column("district", String(32), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("imported_at", UtcDateTime(), nullable=False),
+    Column("imported_by", String(100), nullable=False),
+    Column("source_count", Integer, nullable=False),
+)
+
+inventory_sources = Table(
+    "response_inventory_sources",
+    metadata,
+    Column("district", String(32), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("source_id", String(100), primary_key=True),
+    Column("source", JSON, nullable=False),
 )
 
 messaging = messaging_tables(metadata, "response")

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import delete, insert, select
@@ -7,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.response.adapters.orm import responses, tasks
 from services.response.domain.model import Response
-from shared.contracts.payloads import TaskChange
+from services.response.domain.tasks import Task
 
 
 class ResponseRepository:
@@ -46,33 +49,43 @@ class ResponseRepository:
                 opened_at=response.opened_at,
                 closed_at=response.closed_at,
                 actions=",".join(response.actions),
+                pollutant=response.pollutant,
             )
         )
 
-    async def add_task(self, episode_id: str, area: str, task: TaskChange) -> None:
-        await self._session.execute(
-            insert(tasks).values(
-                task_id=task.task_id,
-                episode_id=episode_id,
-                area=area,
-                measure_id=task.measure_id,
-                unit=task.unit,
-                level=task.level,
-                status="open",
-                due=task.due,
-                note=task.note,
-            )
-        )
+    async def save_tasks(self, changed: Iterable[Task]) -> None:
+        for task in changed:
+            await self._session.execute(delete(tasks).where(tasks.c.task_id == task.task_id))
+            await self._session.execute(insert(tasks).values(**asdict(task)))
+
+    async def task(self, task_id: str) -> Task | None:
+        row = (await self._session.execute(select(tasks).where(tasks.c.task_id == task_id))).first()
+        return Task(**row._mapping) if row else None
 
     async def tasks(
-        self, *, unit: str | None = None, area: str | None = None
-    ) -> list[dict[str, Any]]:
-        query = select(tasks).order_by(tasks.c.due)
-        if unit is not None:
-            query = query.where(tasks.c.unit == unit)
-        if area is not None:
-            query = query.where(tasks.c.area == area)
-        return [dict(row._mapping) for row in await self._session.execute(query)]
+        self,
+        *,
+        episode_id: str | None = None,
+        unit: str | None = None,
+        area: str | None = None,
+        level: str | None = None,
+        status: Sequence[str] | None = None,
+        due_before: dt.datetime | None = None,
+    ) -> list[Task]:
+        query = select(tasks).order_by(tasks.c.due, tasks.c.task_id)
+        for column, value in (
+            (tasks.c.episode_id, episode_id),
+            (tasks.c.unit, unit),
+            (tasks.c.area, area),
+            (tasks.c.level, level),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        if status is not None:
+            query = query.where(tasks.c.status.in_(list(status)))
+        if due_before is not None:
+            query = query.where(tasks.c.due < due_before)
+        return [Task(**row._mapping) for row in await self._session.execute(query)]
 
 
 def _to_response(row: Any) -> Response:
@@ -84,4 +97,5 @@ def _to_response(row: Any) -> Response:
         opened_at=row.opened_at,
         closed_at=row.closed_at,
         actions=tuple(row.actions.split(",")),
+        pollutant=row.pollutant,
     )

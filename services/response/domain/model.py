@@ -24,6 +24,7 @@ class Response:
     response_level: str
     opened_at: dt.datetime
     closed_at: dt.datetime | None = None
+    pollutant: str | None = None
     actions: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -48,6 +49,7 @@ def apply_change(current: Response | None, change: WarningChanged) -> Response:
             response_level=change.response_level,
             opened_at=change.decided_at,
             actions=("issue",),
+            pollutant=change.primary_pollutant,
         )
     if active is None:
         raise Rejected(f"{change.area}: {change.action} without an active warning")
@@ -60,6 +62,7 @@ def apply_change(current: Response | None, change: WarningChanged) -> Response:
         warning_level=change.level,
         response_level=change.response_level,
         actions=(*active.actions, change.action),
+        pollutant=change.primary_pollutant or active.pollutant,
     )
 
 

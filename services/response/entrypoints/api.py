@@ -1,15 +1,28 @@
-"""HTTP API under /response."""
+"""HTTP API under /response: responses, the task board and its lifecycle, inventories.
 
-from __future__ import annotations
+No ``from __future__ import annotations``: FastAPI must see the ``Caller`` dependency,
+local to the router, as an object.
+"""
 
 import datetime as dt
+from collections import defaultdict
+from dataclasses import asdict
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Header, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
 
-from services.response.service_layer import handlers
+from services.response.domain.inventory import Source, WarningLevel
+from services.response.domain.inventory_csv import parse_inventory_csv
+from services.response.domain.tasks import ACTIVE, Task
+from services.response.service_layer import handlers, inventory
 from services.response.service_layer.unit_of_work import ResponseUnitOfWork
+from shared.auth import Principal, TokenStore
+from shared.errors import Rejected
 from shared.runtime import ServiceRuntime
+
+MAX_UPLOAD_BYTES = 5_000_000
+TaskStatus = Literal["open", "acknowledged", "in_progress", "done", "stood_down"]
 
 
 class ResponseOut(BaseModel):
@@ -17,6 +30,7 @@ class ResponseOut(BaseModel):
     episode_id: str
     warning_level: str
     response_level: str
+    pollutant: str | None
     opened_at: dt.datetime
     closed_at: dt.datetime | None
     actions: list[str]
@@ -25,39 +39,167 @@ class ResponseOut(BaseModel):
 class TaskOut(BaseModel):
     task_id: str
     episode_id: str
+    warning_id: str
     area: str
     measure_id: str
+    kind: str
     unit: str
     level: str
     status: str
-    due: dt.datetime | None
+    due: dt.datetime
+    overdue: bool
+    assigned_at: dt.datetime
     note: str | None
+    progress: str | None
+    acknowledged_at: dt.datetime | None
+    completed_at: dt.datetime | None
+    stood_down_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, task: Task, now: dt.datetime) -> "TaskOut":
+        values = asdict(task)
+        values.pop("reminded_at")
+        return cls(**values, overdue=task.overdue(now))
 
 
-def router(runtime: ServiceRuntime[ResponseUnitOfWork]) -> APIRouter:
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(default=None, max_length=4000)
+
+
+class SourceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source_id: str = Field(min_length=1, max_length=100)
+    name: str
+    kind: Literal["enterprise", "mobile", "dust"]
+    sector: str
+    grade: str
+    key_industry: bool = False
+    routine: bool = False
+    baseline: dict[Literal["so2", "nox", "pm", "vocs"], float]
+    reductions: dict[
+        Literal["yellow", "orange", "red"], dict[Literal["so2", "nox", "pm", "vocs"], float]
+    ] = {}
+
+
+class InventoryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sources: list[SourceIn] = Field(max_length=100_000)
+
+
+class InventoryOut(BaseModel):
+    district: str
+    version: int
+    sources: list[SourceIn]
+
+
+def router(runtime: ServiceRuntime[ResponseUnitOfWork], tokens: TokenStore) -> APIRouter:
     api = APIRouter(tags=["response"])
+
+    def caller(authorization: Annotated[str | None, Header()] = None) -> Principal:
+        return tokens.authenticate(authorization)
+
+    Caller = Annotated[Principal, Depends(caller)]
 
     @api.get("/responses", response_model=list[ResponseOut])
     async def responses(area: str | None = None, active: bool | None = None) -> list[ResponseOut]:
         async with runtime.uow() as uow:
             found = await handlers.list_responses(uow, area=area, active=active)
-        return [
-            ResponseOut(
-                area=r.area,
-                episode_id=r.episode_id,
-                warning_level=r.warning_level,
-                response_level=r.response_level,
-                opened_at=r.opened_at,
-                closed_at=r.closed_at,
-                actions=list(r.actions),
-            )
-            for r in found
-        ]
+        return [ResponseOut(**{**asdict(r), "actions": list(r.actions)}) for r in found]
 
     @api.get("/tasks", response_model=list[TaskOut])
-    async def tasks(unit: str | None = None, area: str | None = None) -> list[TaskOut]:
+    async def tasks(
+        unit: str | None = None,
+        area: str | None = None,
+        level: Literal["III", "II", "I"] | None = None,
+        status: Annotated[list[TaskStatus] | None, Query()] = None,
+    ) -> list[TaskOut]:
+        """The task board: filter by unit, area, level and status; overdue tasks flagged."""
         async with runtime.uow() as uow:
-            rows = await handlers.list_tasks(uow, unit=unit, area=area)
-        return [TaskOut.model_validate(row) for row in rows]
+            found = await handlers.list_tasks(uow, unit=unit, area=area, level=level, status=status)
+        now = dt.datetime.now(dt.UTC)
+        return [TaskOut.of(task, now) for task in found]
+
+    @api.get("/reminders", response_model=dict[str, list[TaskOut]])
+    async def reminders() -> dict[str, list[TaskOut]]:
+        """Overdue tasks, grouped by unit."""
+        now = dt.datetime.now(dt.UTC)
+        async with runtime.uow() as uow:
+            found = await handlers.list_tasks(uow, status=ACTIVE)
+        grouped: dict[str, list[TaskOut]] = defaultdict(list)
+        for task in found:
+            if task.overdue(now):
+                grouped[task.unit].append(TaskOut.of(task, now))
+        return dict(grouped)
+
+    async def _change(task_id: str, action: str, principal: Principal, note: str | None) -> TaskOut:
+        async with runtime.uow() as uow:
+            done = await handlers.change_task(task_id, action, principal, uow, note=note)
+        return TaskOut.of(done, dt.datetime.now(dt.UTC))
+
+    @api.post("/tasks/{task_id}/acknowledge", response_model=TaskOut)
+    async def acknowledge(task_id: str, principal: Caller) -> TaskOut:
+        return await _change(task_id, "acknowledge", principal, None)
+
+    @api.post("/tasks/{task_id}/progress", response_model=TaskOut)
+    async def progress(task_id: str, body: NoteIn, principal: Caller) -> TaskOut:
+        return await _change(task_id, "progress", principal, body.note)
+
+    @api.post("/tasks/{task_id}/complete", response_model=TaskOut)
+    async def complete(task_id: str, body: NoteIn, principal: Caller) -> TaskOut:
+        return await _change(task_id, "complete", principal, body.note)
+
+    @api.put(
+        "/inventories/{district}",
+        response_model=InventoryOut,
+        openapi_extra={
+            "requestBody": {
+                "content": {
+                    "text/csv": {"schema": {"type": "string"}},
+                    "application/json": {"schema": InventoryIn.model_json_schema()},
+                }
+            }
+        },
+    )
+    async def import_inventory(district: str, request: Request, principal: Caller) -> InventoryOut:
+        """Replace the district's inventory (CSV or JSON) as one new version."""
+        raw = await request.body()
+        if len(raw) > MAX_UPLOAD_BYTES:
+            raise Rejected(f"the inventory is larger than {MAX_UPLOAD_BYTES} bytes")
+        if request.headers.get("content-type", "").startswith("text/csv"):
+            sources = parse_inventory_csv(raw.decode("utf-8-sig"))
+        else:
+            body = InventoryIn.model_validate_json(raw)
+            sources = [Source(**s.model_dump()) for s in body.sources]
+        async with runtime.uow() as uow:
+            version = await inventory.import_inventory(district, sources, principal, uow)
+        return InventoryOut(
+            district=district, version=version, sources=[SourceIn(**asdict(s)) for s in sources]
+        )
+
+    @api.get("/inventories/{district}", response_model=InventoryOut)
+    async def current_inventory(district: str) -> InventoryOut:
+        async with runtime.uow() as uow:
+            version, sources = await uow.inventories.current(district)
+        return InventoryOut(
+            district=district, version=version, sources=[SourceIn(**asdict(s)) for s in sources]
+        )
+
+    @api.get("/inventories/{district}/check")
+    async def check(
+        district: str,
+        level: Literal["yellow", "orange", "red"] | None = None,
+        pollutant: Literal["PM2.5", "O3"] | None = None,
+    ) -> dict[str, object]:
+        """Achieved reductions against the targets of the active (or given) level."""
+        chosen: WarningLevel | None = level
+        async with runtime.uow() as uow:
+            version, result = await inventory.check_reductions(
+                district, uow, level=chosen, pollutant=pollutant
+            )
+        return {"district": district, "version": version, **asdict(result)}
 
     return api

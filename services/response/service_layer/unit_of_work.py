@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Self
 
+from services.response.adapters.inventory_repository import InventoryRepository
 from services.response.adapters.repository import ResponseRepository
 from shared.db.uow import SqlUnitOfWork
 
@@ -10,4 +11,5 @@ class ResponseUnitOfWork(SqlUnitOfWork):
     async def __aenter__(self) -> Self:
         await super().__aenter__()
         self.responses = ResponseRepository(self.session)
+        self.inventories = InventoryRepository(self.session)
         return self
