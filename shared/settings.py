@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     alerting_auto_approve: bool = False
     #: how often the forecast service checks the 4-hour duty rule
     duty_check_seconds: float = Field(default=60.0, gt=0)
+    #: how often the forecast service issues baseline forecasts where nobody else does
+    baseline_every_seconds: float = Field(default=3600.0, gt=0)
     #: how often the response service looks for overdue tasks to remind their units of
     reminder_check_seconds: float = Field(default=300.0, gt=0)
 

@@ -42,6 +42,26 @@ class ForecastRepository:
         row = rows.first()
         return _to_forecast(row) if row else None
 
+    async def areas_with_observations(self) -> list[str]:
+        rows = await self._session.execute(
+            select(forecasts.c.area).where(forecasts.c.kind == "observation").distinct()
+        )
+        return sorted(row.area for row in rows)
+
+    async def latest_issued(self, area: str, *, excluding_source: str) -> dt.datetime | None:
+        """When ``area``'s latest forecast not from ``excluding_source`` was issued."""
+        found: dt.datetime | None = await self._session.scalar(
+            select(forecasts.c.issued_at)
+            .where(
+                forecasts.c.area == area,
+                forecasts.c.kind == "forecast",
+                forecasts.c.source != excluding_source,
+            )
+            .order_by(forecasts.c.issued_at.desc())
+            .limit(1)
+        )
+        return found
+
     async def history(
         self, area: str, *, kind: str = "forecast", limit: int = 50
     ) -> list[Forecast]:

@@ -40,7 +40,7 @@ def prepare(command: SubmitForecast, *, now: dt.datetime) -> Forecast:
     )
 
 
-async def _accept(forecast: Forecast, uow: ForecastUnitOfWork) -> Accepted:
+async def accept(forecast: Forecast, uow: ForecastUnitOfWork) -> Accepted:
     existing = await uow.forecasts.find(
         source=forecast.source,
         area=forecast.area,
@@ -74,7 +74,7 @@ async def submit_forecast(
 ) -> Accepted:
     """Store a forecast and publish it once; a resend of the same forecast is a no-op."""
     forecast = prepare(command, now=now or dt.datetime.now(dt.UTC))
-    accepted = await _accept(forecast, uow)
+    accepted = await accept(forecast, uow)
     await uow.commit()
     return accepted
 
@@ -102,7 +102,7 @@ async def submit_batch(
     accepted = []
     for name, forecast in zip(names, prepared, strict=True):
         try:
-            accepted.append(await _accept(forecast, uow))
+            accepted.append(await accept(forecast, uow))
         except Conflict as exc:
             raise Conflict(f"{name}: {exc}") from exc
     await uow.commit()
