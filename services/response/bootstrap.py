@@ -10,11 +10,11 @@ from fastapi import APIRouter
 from services.response.adapters.orm import messaging
 from services.response.domain.catalog import load_catalog
 from services.response.entrypoints.api import router as api_router
-from services.response.service_layer import handlers
+from services.response.service_layer import evaluation, handlers
 from services.response.service_layer.unit_of_work import ResponseUnitOfWork
 from shared.auth import TokenStore
 from shared.bus.base import Bus
-from shared.contracts.topics import WARNING_CHANGED
+from shared.contracts.topics import FORECAST_ISSUED, WARNING_CHANGED
 from shared.runtime import Job, ServiceRuntime, Subscription
 from shared.settings import Settings
 
@@ -34,7 +34,10 @@ def build(settings: Settings, bus: Bus) -> ServiceRuntime[ResponseUnitOfWork]:
         bus,
         tables=messaging,
         uow_class=ResponseUnitOfWork,
-        subscriptions=[Subscription(WARNING_CHANGED, "warning-changed", on_change)],
+        subscriptions=[
+            Subscription(WARNING_CHANGED, "warning-changed", on_change),
+            Subscription(FORECAST_ISSUED, "air-quality", evaluation.record_air),
+        ],
         jobs=[Job("task reminders", settings.reminder_check_seconds, _remind)],
     )
 

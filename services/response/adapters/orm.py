@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import JSON, Column, Date, Index, Integer, MetaData, String, Table, Text
 
-from shared.db.tables import messaging_tables
+from shared.db.tables import Seq, messaging_tables
 from shared.db.types import UtcDateTime
 
 metadata = MetaData()
@@ -46,6 +46,29 @@ tasks = Table(
     Index("ix_response_tasks_unit", "unit", "status"),
     Index("ix_response_tasks_episode", "episode_id"),
     Index("ix_response_tasks_area", "area", "status"),
+)
+
+timeline = Table(
+    "response_timeline",
+    metadata,
+    Column("seq", Seq, primary_key=True, autoincrement=True),
+    Column("episode_id", String(64), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("action", String(12), nullable=False),
+    Column("warning_level", String(8), nullable=True),
+    Column("response_level", String(4), nullable=True),
+    Index("ix_response_timeline_episode", "episode_id", "seq"),
+)
+
+# Each day's AQI as forecast the day before and as observed, for the evaluation (§6).
+air_days = Table(
+    "response_air_days",
+    metadata,
+    Column("area", String(32), primary_key=True),
+    Column("date", Date, primary_key=True),
+    Column("forecast_aqi", Integer, nullable=True),
+    Column("forecast_issued_at", UtcDateTime(), nullable=True),
+    Column("observed_aqi", Integer, nullable=True),
 )
 
 # Each import replaces a district's inventory as one new version (plan §4.2.1).

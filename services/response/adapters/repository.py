@@ -53,6 +53,11 @@ class ResponseRepository:
             )
         )
 
+    async def episode(self, episode_id: str) -> Response | None:
+        query = select(responses).where(responses.c.episode_id == episode_id)
+        row = (await self._session.execute(query)).first()
+        return _to_response(row) if row else None
+
     async def save_tasks(self, changed: Iterable[Task]) -> None:
         for task in changed:
             await self._session.execute(delete(tasks).where(tasks.c.task_id == task.task_id))

@@ -4,18 +4,21 @@ No ``from __future__ import annotations``: FastAPI must see the ``Caller`` depen
 local to the router, as an object.
 """
 
+import asyncio
 import datetime as dt
 from collections import defaultdict
 from dataclasses import asdict
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.response.adapters.report_rendering import chart_png, report_html
 from services.response.domain.inventory import Source, WarningLevel
 from services.response.domain.inventory_csv import parse_inventory_csv
 from services.response.domain.tasks import ACTIVE, Task
-from services.response.service_layer import handlers, inventory
+from services.response.service_layer import evaluation, handlers, inventory
 from services.response.service_layer.unit_of_work import ResponseUnitOfWork
 from shared.auth import Principal, TokenStore
 from shared.errors import Rejected
@@ -201,5 +204,26 @@ def router(runtime: ServiceRuntime[ResponseUnitOfWork], tokens: TokenStore) -> A
                 district, uow, level=chosen, pollutant=pollutant
             )
         return {"district": district, "version": version, **asdict(result)}
+
+    @api.get("/reports/{episode_id}.html", response_class=HTMLResponse)
+    async def report_page(episode_id: str) -> HTMLResponse:
+        async with runtime.uow() as uow:
+            made = await evaluation.episode_report(episode_id, uow)
+        return HTMLResponse(report_html(made, f"{episode_id}/chart.png"))
+
+    @api.get("/reports/{episode_id}/chart.png", response_class=Response)
+    async def report_chart(episode_id: str) -> Response:
+        async with runtime.uow() as uow:
+            made = await evaluation.episode_report(episode_id, uow)
+        png = await asyncio.to_thread(chart_png, made)
+        return Response(png, media_type="image/png")
+
+    # After the .html and chart routes: a bare {episode_id} would swallow them.
+    @api.get("/reports/{episode_id}")
+    async def report(episode_id: str) -> dict[str, object]:
+        """The episode's evaluation (plan §6) as JSON."""
+        async with runtime.uow() as uow:
+            made = await evaluation.episode_report(episode_id, uow)
+        return asdict(made)
 
     return api

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from services.response.domain import tasks as task_rules
 from services.response.domain.catalog import Catalog
+from services.response.domain.evaluation import TimelineEntry
 from services.response.domain.model import Response, apply_change, report_task
 from services.response.domain.tasks import ACTIVE, Task
 from services.response.service_layer.unit_of_work import ResponseUnitOfWork
@@ -26,6 +27,10 @@ async def on_warning_changed(
     """Open, re-level or close the area's response and assign or stand down its tasks."""
     response = apply_change(await uow.responses.latest(change.area), change)
     await uow.responses.save(response)
+    await uow.evaluation.add_entry(
+        response.episode_id,
+        TimelineEntry(change.decided_at, change.action, change.level, change.response_level),
+    )
     existing = await uow.responses.tasks(episode_id=response.episode_id)
     changed, announced = task_rules.plan_tasks(change, response.episode_id, existing, catalog)
     report = report_task(change, response)

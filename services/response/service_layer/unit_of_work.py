@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Self
 
+from services.response.adapters.evaluation_repository import EvaluationRepository
 from services.response.adapters.inventory_repository import InventoryRepository
 from services.response.adapters.repository import ResponseRepository
 from shared.db.uow import SqlUnitOfWork
@@ -12,4 +13,5 @@ class ResponseUnitOfWork(SqlUnitOfWork):
         await super().__aenter__()
         self.responses = ResponseRepository(self.session)
         self.inventories = InventoryRepository(self.session)
+        self.evaluation = EvaluationRepository(self.session)
         return self

@@ -20,6 +20,15 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table(
+        "response_air_days",
+        sa.Column("area", sa.String(length=32), nullable=False),
+        sa.Column("date", sa.Date(), nullable=False),
+        sa.Column("forecast_aqi", sa.Integer(), nullable=True),
+        sa.Column("forecast_issued_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("observed_aqi", sa.Integer(), nullable=True),
+        sa.PrimaryKeyConstraint("area", "date"),
+    )
+    op.create_table(
         "response_inventory_sources",
         sa.Column("district", sa.String(length=32), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
@@ -76,11 +85,33 @@ def upgrade() -> None:
         batch_op.create_index("ix_response_tasks_area", ["area", "status"], unique=False)
         batch_op.create_index("ix_response_tasks_episode", ["episode_id"], unique=False)
         batch_op.create_index("ix_response_tasks_unit", ["unit", "status"], unique=False)
+
+    op.create_table(
+        "response_timeline",
+        sa.Column(
+            "seq",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("episode_id", sa.String(length=64), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("action", sa.String(length=12), nullable=False),
+        sa.Column("warning_level", sa.String(length=8), nullable=True),
+        sa.Column("response_level", sa.String(length=4), nullable=True),
+        sa.PrimaryKeyConstraint("seq"),
+    )
+    with op.batch_alter_table("response_timeline", schema=None) as batch_op:
+        batch_op.create_index("ix_response_timeline_episode", ["episode_id", "seq"], unique=False)
     create_messaging_tables_v1("response")
 
 
 def downgrade() -> None:
     drop_messaging_tables_v1("response")
+    with op.batch_alter_table("response_timeline", schema=None) as batch_op:
+        batch_op.drop_index("ix_response_timeline_episode")
+
+    op.drop_table("response_timeline")
     with op.batch_alter_table("response_tasks", schema=None) as batch_op:
         batch_op.drop_index("ix_response_tasks_unit")
         batch_op.drop_index("ix_response_tasks_episode")
@@ -93,3 +124,4 @@ def downgrade() -> None:
     op.drop_table("response_responses")
     op.drop_table("response_inventory_versions")
     op.drop_table("response_inventory_sources")
+    op.drop_table("response_air_days")

@@ -1,0 +1,87 @@
+"""What the evaluation (§6) needs: each episode's timeline and each area's air days."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.response.adapters.orm import air_days, timeline
+from services.response.domain.evaluation import AirDay, TimelineEntry
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+
+
+class EvaluationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add_entry(self, episode_id: str, entry: TimelineEntry) -> None:
+        await self._session.execute(
+            insert(timeline).values(
+                episode_id=episode_id,
+                at=entry.at,
+                action=entry.action,
+                warning_level=entry.warning_level,
+                response_level=entry.response_level,
+            )
+        )
+
+    async def timeline(self, episode_id: str) -> list[TimelineEntry]:
+        rows = await self._session.execute(
+            select(timeline).where(timeline.c.episode_id == episode_id).order_by(timeline.c.seq)
+        )
+        return [
+            TimelineEntry(row.at, row.action, row.warning_level, row.response_level) for row in rows
+        ]
+
+    async def record_forecast(
+        self, area: str, date: dt.date, aqi: int, issued_at: dt.datetime
+    ) -> None:
+        """Keep the last forecast of ``date`` issued before the day began (the day-ahead)."""
+        if issued_at >= dt.datetime.combine(date, dt.time(0), tzinfo=LOCAL):
+            return
+        row = (
+            await self._session.execute(
+                select(air_days).where(air_days.c.area == area, air_days.c.date == date)
+            )
+        ).first()
+        if row is None:
+            await self._session.execute(
+                insert(air_days).values(
+                    area=area, date=date, forecast_aqi=aqi, forecast_issued_at=issued_at
+                )
+            )
+        elif row.forecast_issued_at is None or row.forecast_issued_at <= issued_at:
+            await self._session.execute(
+                update(air_days)
+                .where(air_days.c.area == area, air_days.c.date == date)
+                .values(forecast_aqi=aqi, forecast_issued_at=issued_at)
+            )
+
+    async def record_observation(self, area: str, date: dt.date, aqi: int) -> None:
+        row = (
+            await self._session.execute(
+                select(air_days.c.area).where(air_days.c.area == area, air_days.c.date == date)
+            )
+        ).first()
+        if row is None:
+            await self._session.execute(
+                insert(air_days).values(area=area, date=date, observed_aqi=aqi)
+            )
+        else:
+            await self._session.execute(
+                update(air_days)
+                .where(air_days.c.area == area, air_days.c.date == date)
+                .values(observed_aqi=aqi)
+            )
+
+    async def air(self, area: str, since: dt.date, until: dt.date) -> list[AirDay]:
+        rows = await self._session.execute(
+            select(air_days)
+            .where(air_days.c.area == area, air_days.c.date >= since, air_days.c.date <= until)
+            .order_by(air_days.c.date)
+        )
+        return [AirDay(row.date, row.forecast_aqi, row.observed_aqi) for row in rows]
