@@ -14,10 +14,10 @@ from services.response.domain.evaluation import EpisodeReport
 
 #: HJ 633-2012 category bounds and the plan's thresholds (rules §1–§2)
 THRESHOLDS = (
-    (100, "Good / Lightly polluted"),
-    (150, "Moderately"),
-    (200, "Heavy: AQI > 200"),
-    (300, "Severe: AQI > 300"),
+    (100, "100: lightly polluted above"),
+    (150, "150: moderately polluted above"),
+    (200, "200: heavily polluted above (warnings)"),
+    (300, "300: severely polluted above"),
 )
 
 
