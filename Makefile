@@ -14,9 +14,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## run the whole system in one process on the embedded default (in-memory bus, SQLite in ./var)
+## run the whole system in one process on the embedded default (in-memory bus, SQLite in
+## ./var), fed the winter PM2.5 scenario at a pace a person can follow
 run: install
-	$(BIN)/airwarn up
+	$(BIN)/airwarn up --demo winter-pm25 --seed 1
 
 ## install, start a real Kafka broker and PostgreSQL, lint, run every test, stop them
 test: install lint

@@ -17,11 +17,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     up = commands.add_parser("up", help="all four services in one process, embedded bus and SQLite")
     up.add_argument("--host", default=None)
     up.add_argument("--port", type=int, default=None)
+    up.add_argument(
+        "--demo", metavar="SCENARIO", help="feed a generated scenario (approves at once)"
+    )
+    up.add_argument("--seed", type=int, default=1, help="the demo scenario's seed")
+    up.add_argument("--pace", type=float, default=8.0, help="seconds between the demo's moments")
     serve = commands.add_parser("serve", help="one service against Kafka and PostgreSQL")
     serve.add_argument("service", choices=SERVICE_NAMES)
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
     commands.add_parser("asyncapi", help="print the AsyncAPI document of the bus (JSON)")
+    make_scenario = commands.add_parser("scenario", help="print a replayable scenario (JSON)")
+    make_scenario.add_argument("name", help="winter-pm25, summer-o3 or quiet-week")
+    make_scenario.add_argument("--seed", type=int, default=1)
     replay = commands.add_parser("replay", help="run a scenario through the pipeline")
     replay.add_argument("scenario", type=argparse.FileType("r", encoding="utf-8"))
     replay.add_argument(
@@ -37,6 +45,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from shared.contracts.asyncapi import asyncapi_document
 
         json.dump(asyncapi_document(), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+
+    if args.command == "scenario":
+        from services.scenarios import NAMES, generate
+
+        if args.name not in NAMES:
+            parser.error(f"unknown scenario {args.name!r}; one of {', '.join(NAMES)}")
+        json.dump(generate(args.name, args.seed), sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
         return 0
 
@@ -63,11 +80,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     from services.app import build_app
 
     if args.command == "up":
-        settings = load_settings(bus="memory")
-        names: Sequence[str] = SERVICE_NAMES
-    else:
-        names = [args.service]
-    app = build_app(settings, names)
+        import asyncio
+
+        from services.demo import serve_with_demo
+
+        scenario: dict[str, object] | None = None
+        if args.demo:
+            from services.scenarios import generate
+
+            scenario = generate(args.demo, args.seed)
+        settings = load_settings(
+            bus="memory", **({"alerting_auto_approve": True} if args.demo else {})
+        )
+        app = build_app(settings, SERVICE_NAMES)
+        host = args.host or settings.http_host
+        port = args.port or settings.http_port
+        asyncio.run(serve_with_demo(app, host, port, scenario, args.pace))
+        return 0
+    app = build_app(settings, [args.service])
     host = args.host or settings.http_host
     port = args.port or settings.http_port
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)

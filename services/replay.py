@@ -192,6 +192,45 @@ def proposal_line(proposal: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def event_time(event: Any) -> dt.datetime:
+    """When the event happens: its issue time; an observation's, the end of its day."""
+    if isinstance(event, ObservationEvent):
+        return observation_issued_at(event)
+    issued: dt.datetime = event.issued_at
+    return issued
+
+
+def request_for(event: Any) -> tuple[str, dict[str, Any], str | None]:
+    """The HTTP call that puts ``event`` into the system: path, JSON body, bearer token."""
+    if isinstance(event, ForecastEvent):
+        return (
+            "/forecast/forecasts",
+            {
+                "area": event.area,
+                "source": event.source,
+                "kind": "forecast",
+                "issued_at": event.issued_at.isoformat(),
+                "days": [d.model_dump(mode="json", exclude_none=True) for d in event.days],
+            },
+            None,
+        )
+    if isinstance(event, ObservationEvent):
+        day = observation_day(event).model_dump(mode="json", exclude_none=True)
+        return (
+            "/forecast/forecasts",
+            {
+                "area": event.area,
+                "source": event.source,
+                "kind": "observation",
+                "issued_at": observation_issued_at(event).isoformat(),
+                "days": [day],
+            },
+            None,
+        )
+    body = event.model_dump(mode="json", exclude={"type"}, exclude_none=True)
+    return "/alerting/advisories", body, OFFICE_TOKEN
+
+
 class Replay:
     def __init__(
         self, app: FastAPI, client: httpx.AsyncClient, emit: Callable[[dict[str, Any]], None]
@@ -204,28 +243,8 @@ class Replay:
         self._proposals: set[str] = set()
 
     async def feed(self, event: Any, *, settle: bool = True) -> None:
-        if isinstance(event, ForecastEvent):
-            body = {
-                "area": event.area,
-                "source": event.source,
-                "kind": "forecast",
-                "issued_at": event.issued_at.isoformat(),
-                "days": [d.model_dump(mode="json", exclude_none=True) for d in event.days],
-            }
-            await self._post("/forecast/forecasts", body)
-        elif isinstance(event, ObservationEvent):
-            day = observation_day(event).model_dump(mode="json", exclude_none=True)
-            body = {
-                "area": event.area,
-                "source": event.source,
-                "kind": "observation",
-                "issued_at": observation_issued_at(event).isoformat(),
-                "days": [day],
-            }
-            await self._post("/forecast/forecasts", body)
-        else:
-            body = event.model_dump(mode="json", exclude={"type"}, exclude_none=True)
-            await self._post("/alerting/advisories", body, token=OFFICE_TOKEN)
+        path, body, token = request_for(event)
+        await self._post(path, body, token=token)
         if settle:
             await self.settle()
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from shared.areas import DISTRICTS, REGIONS, Area
+from shared.areas import DISTRICTS, REGIONS, Area, members
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 ONE_DAY = dt.timedelta(days=1)
@@ -42,6 +42,8 @@ SKILL_LOSS = 0.05
 FAR_ERROR = 0.06
 ERROR_KEEP = 0.7
 ERROR_STEP = 0.02
+#: The order of a day's fields in the output, as in docs/replay.md.
+FIELD_ORDER = ("pm25", "pm10", "so2", "no2", "co", "o3_8h", "o3_1h", "max_hourly_aqi")
 #: Uniform draws per district-day, for the pollutants that accompany the key one.
 UNIFORMS = 6
 
@@ -138,9 +140,24 @@ def _at(date: dt.date, time: dt.time) -> str:
     return dt.datetime.combine(date, time, tzinfo=LOCAL).isoformat()
 
 
+def _region_days(member_days: Sequence[Sequence[Values]]) -> list[Values]:
+    """A region's forecast as the plan's Decision derives one (rules §3): per day and
+    pollutant, the mean of the members that give it."""
+    made: list[Values] = []
+    for same_date in zip(*member_days, strict=True):
+        day: Values = {}
+        for name in FIELD_ORDER:
+            given = [d[name] for d in same_date if name in d]
+            if given:
+                mean = sum(given) / len(given)
+                day[name] = round(mean) if name == "max_hourly_aqi" else round(mean, 1)
+        made.append(day)
+    return made
+
+
 def events(story: Story, seed: int) -> list[dict[str, Any]]:
-    """The scenario's events in time order: each day, yesterday's observations (known at
-    00:00), then every district's forecast at the issue time."""
+    """The scenario's events in time order. Each day: yesterday's observations (known at
+    00:00), then at the issue time the regions' forecasts, then every district's."""
     districts = _districts(story, random.Random(seed))
     made: list[dict[str, Any]] = []
     for issue in range(story.issue_days):
@@ -156,19 +173,35 @@ def events(story: Story, seed: int) -> list[dict[str, Any]]:
                     **values,
                 }
             )
+        issued_at = _at(today, story.issue_time)
+        forecasts: dict[str, list[Values]] = {}
         for district in districts:
-            days = []
-            for lead in range(story.horizon):
-                index = yesterday + 1 + lead
-                value = _forecast_value(story, district, index, lead)
-                date = today + lead * ONE_DAY
-                days.append({"date": date.isoformat(), **story.day(value, district.draws[index])})
-            made.append(
-                {
-                    "type": "forecast",
-                    "area": district.area.code,
-                    "issued_at": _at(today, story.issue_time),
-                    "days": days,
-                }
-            )
+            forecasts[district.area.code] = [
+                story.day(
+                    _forecast_value(story, district, yesterday + 1 + lead, lead),
+                    district.draws[yesterday + 1 + lead],
+                )
+                for lead in range(story.horizon)
+            ]
+        dates = [(today + lead * ONE_DAY).isoformat() for lead in range(story.horizon)]
+        # The regions' own forecasts come first: with one published, a region is
+        # decided once per forecast instead of re-derived after every member's, and a
+        # same-time derived forecast could not be replaced by it (a forecast replaces
+        # only an older one, rules §4.1 step 1).
+        for region in REGIONS:
+            member_days = [forecasts[a.code] for a in members(region)]
+            made.append(_forecast(region, issued_at, dates, _region_days(member_days)))
+        for code, days in forecasts.items():
+            made.append(_forecast(code, issued_at, dates, days))
     return made
+
+
+def _forecast(
+    area: str, issued_at: str, dates: Sequence[str], days: Sequence[Values]
+) -> dict[str, Any]:
+    return {
+        "type": "forecast",
+        "area": area,
+        "issued_at": issued_at,
+        "days": [{"date": date, **day} for date, day in zip(dates, days, strict=True)],
+    }

@@ -111,12 +111,12 @@ def autumn_day(pm25: float, u: Sequence[float]) -> Values:
 # The curves, a day per entry from the day before the first forecast on.
 # fmt: off
 WINTER_PM25 = (
-    55,                                 # 01-04, observed before the first forecast
-    62, 78, 105, 150,                   # 01-05..01-08: build-up
-    205, 275, 290, 230,                 # 01-09..01-12: first peak
+    60,                                 # 01-06, observed before the first forecast
+    80, 105,                            # 01-07..01-08: build-up
+    160, 240, 290, 235,                 # 01-09..01-12: first peak
     85,                                 # 01-13: one day of relief
-    185, 275, 240, 160,                 # 01-14..01-17: second peak
-    80, 55, 45, 40, 42, 48, 52, 50,     # 01-18..01-25: cleared
+    200, 275, 215,                      # 01-14..01-16: second peak
+    80, 55, 45, 40, 42, 48, 52,         # 01-17..01-23: cleared
 )
 SUMMER_O3_8H = (
     150,                                # 07-10
@@ -127,18 +127,18 @@ SUMMER_O3_8H = (
 AUTUMN_PM25 = (38, 42, 48, 52, 45, 36, 30, 34, 40, 44, 41, 38, 35, 33)  # 10-15..10-28
 # fmt: on
 
-#: January 2023. Build-up from 01-05, a first peak 01-10/11 (AQI above 300 in the
-#: centre), one day of relief on 01-13 as a weak front passes, a second peak on 01-15,
-#: cleared from 01-18. Fifteen daily forecasts, 01-05 to 01-19, the last ones showing
-#: the clean-up that lifts the warnings.
+#: January 2023. Build-up from 01-07, heavy from 01-09 with a first peak on 01-11 (AQI
+#: above 300 in the centre), one day of relief on 01-13 as a weak front passes, a second
+#: peak on 01-15, cleared from 01-17. Eleven daily forecasts, 01-07 to 01-17: the first
+#: two days ahead of the episode (in time, rules §4), the last showing the clean-up.
 WINTER = Story(
-    first_issue=dt.date(2023, 1, 5),
-    issue_days=15,
+    first_issue=dt.date(2023, 1, 7),
+    issue_days=11,
     horizon=7,
     issue_time=MORNING,
     curve=WINTER_PM25,
     climate=70.0,
-    region_factor={"main-metro": 1.0, "three-gorges": 0.72, "wuling": 0.48},
+    region_factor={"main-metro": 1.0, "three-gorges": 0.72, "wuling": 0.42},
     district_factor=Spread(central=(1.0, 1.1), metro=(0.82, 0.95), elsewhere=(0.9, 1.1)),
     day=winter_day,
 )
