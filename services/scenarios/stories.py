@@ -111,43 +111,47 @@ def autumn_day(pm25: float, u: Sequence[float]) -> Values:
 # The curves, a day per entry from the day before the first forecast on.
 # fmt: off
 WINTER_PM25 = (
-    60,                                 # 01-06, observed before the first forecast
-    80, 105,                            # 01-07..01-08: build-up
+    55,                                 # 01-05, observed before the first forecast
+    65, 80, 105,                        # 01-06..01-08: build-up
     160, 240, 290, 235,                 # 01-09..01-12: first peak
     85,                                 # 01-13: one day of relief
-    200, 275, 215,                      # 01-14..01-16: second peak
-    80, 55, 45, 40, 42, 48, 52,         # 01-17..01-23: cleared
+    200, 285, 215,                      # 01-14..01-16: second peak
+    80, 55, 45, 40, 42, 48, 52, 50,     # 01-17..01-24: cleared
 )
 SUMMER_O3_8H = (
-    150,                                # 07-10
-    160, 175, 195, 225, 255, 285, 290,  # 07-11..07-17: climbing, peak on 07-16/17
-    260, 230, 185, 160, 150,            # 07-18..07-22: a rainy front ends it
-    145, 140, 150, 155, 150, 145, 140,  # 07-23..07-29
+    145,                                # 07-07
+    155, 165, 180, 205,                 # 07-08..07-11: climbing
+    240, 275, 300, 290, 250,            # 07-12..07-16: above 215, peak 07-13..07-15
+    200, 170, 160, 150,                 # 07-17..07-20: a rainy front ends it
+    145, 140, 150, 155, 150,            # 07-21..07-25
 )
 AUTUMN_PM25 = (38, 42, 48, 52, 45, 36, 30, 34, 40, 44, 41, 38, 35, 33)  # 10-15..10-28
 # fmt: on
 
-#: January 2023. Build-up from 01-07, heavy from 01-09 with a first peak on 01-11 (AQI
+#: January 2023. Build-up from 01-06, heavy from 01-09 with a first peak on 01-11 (AQI
 #: above 300 in the centre), one day of relief on 01-13 as a weak front passes, a second
-#: peak on 01-15, cleared from 01-17. Eleven daily forecasts, 01-07 to 01-17: the first
-#: two days ahead of the episode (in time, rules §4), the last showing the clean-up.
+#: peak on 01-15, cleared from 01-17. Forecasts every second day from 01-06 (three days
+#: ahead of the episode) to 01-18 (the one that shows the clean-up and lifts).
 WINTER = Story(
-    first_issue=dt.date(2023, 1, 7),
-    issue_days=11,
+    first_issue=dt.date(2023, 1, 6),
+    cycles=7,
+    cadence=2,
     horizon=7,
     issue_time=MORNING,
     curve=WINTER_PM25,
     climate=70.0,
-    region_factor={"main-metro": 1.0, "three-gorges": 0.72, "wuling": 0.42},
+    region_factor={"main-metro": 1.0, "three-gorges": 0.72, "wuling": 0.45},
     district_factor=Spread(central=(1.0, 1.1), metro=(0.82, 0.95), elsewhere=(0.9, 1.1)),
     day=winter_day,
 )
 
-#: July 2023. A hot, still spell: O3-8h climbs from 07-12, stays above 215 in the centre
-#: 07-14..07-19 and above 265 on 07-16/17, then a rainy front ends it.
+#: July 2023. A hot, still spell: O3-8h above 215 in the centre 07-12..07-16 and above
+#: 265 on 07-13..07-15, then a rainy front ends it. Forecasts every second day,
+#: 07-08 to 07-18.
 SUMMER = Story(
-    first_issue=dt.date(2023, 7, 11),
-    issue_days=12,
+    first_issue=dt.date(2023, 7, 8),
+    cycles=6,
+    cadence=2,
     horizon=7,
     issue_time=MORNING,
     curve=SUMMER_O3_8H,
@@ -157,10 +161,11 @@ SUMMER = Story(
     day=summer_day,
 )
 
-#: October 2023: a breezy week after rain; nothing comes near a warning.
+#: October 2023: a breezy week after rain, 10-15 to 10-22; nothing comes near a warning.
 QUIET = Story(
     first_issue=dt.date(2023, 10, 16),
-    issue_days=7,
+    cycles=4,
+    cadence=2,
     horizon=7,
     issue_time=MORNING,
     curve=AUTUMN_PM25,

@@ -76,6 +76,7 @@ async def test_a_district_warning_waits_for_that_districts_hq(
 
     current = (await client.get("/alerting/warnings/500112")).json()
     assert current["level"] == "orange"
+    await eventually(lambda: len(bus.messages(WARNING_CHANGED.name)) == 1, what="the warning out")
     changes = [decode(m).payload for m in bus.messages(WARNING_CHANGED.name)]
     assert [(c.action, c.level, c.approver) for c in changes] == [
         ("issue", "orange", "渝北区重污染天气应急指挥部 (dev)")

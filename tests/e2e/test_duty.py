@@ -54,6 +54,7 @@ async def test_a_stale_forecast_under_warning_is_a_fault_until_refreshed(
     await eventually(listed, what="the stale forecast on /forecast/duty")
     duty = (await client.get("/forecast/duty")).json()[0]
     assert duty["stale_minutes"] >= 59 and duty["level"] == "orange"
+    await eventually(lambda: len(bus.messages(DUTY_FAULT.name)) == 1, what="the fault on the bus")
     faults = [decode(m).payload for m in bus.messages(DUTY_FAULT.name)]
     assert [(f.area, f.state) for f in faults] == [("500151", "open")]
     metrics = (await client.get("/metrics")).text

@@ -27,6 +27,7 @@ from shared.settings import SERVICE_NAMES
 from tests.conftest import eventually
 from tests.contract.support import read_raw
 from tests.e2e.support import CST, forecast_body
+from tests.e2e.test_response_tasks import expected as expected_tasks
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 ROOT = Path(__file__).resolve().parents[2]
@@ -148,12 +149,14 @@ async def test_forecast_to_approved_warning_to_tasks_and_bulletins(
 
     await eventually(lambda: _has(bulletins, 1), timeout=60, what="a bulletin")
     assert [b["msg_type"] for b in await bulletins()] == ["Alert"]
-    tasks = (
-        await client.get(f"{services['response']}/response/tasks", params={"area": area})
-    ).json()
-    assert [t["measure_id"] for t in tasks if t["episode_id"] == episode] == [
-        "report-to-city-office"
-    ]
+
+    async def tasks() -> list[str]:
+        got = await client.get(f"{services['response']}/response/tasks", params={"area": area})
+        return [t["measure_id"] for t in got.json() if t["episode_id"] == episode]
+
+    catalogue = expected_tasks("II", "PM2.5", area) | {"report-to-city-office"}
+    await eventually(lambda: _has(tasks, len(catalogue)), timeout=60, what="the Level II tasks")
+    assert set(await tasks()) == catalogue
     current = (await client.get(f"{services['alerting']}/alerting/warnings/{area}")).json()
     assert current["level"] == "orange"
 
