@@ -45,6 +45,13 @@ class Settings(BaseSettings):
     duty_check_seconds: float = Field(default=60.0, gt=0)
     #: how often the forecast service issues baseline forecasts where nobody else does
     baseline_every_seconds: float = Field(default=3600.0, gt=0)
+    #: how often the notify service works through its delivery queue
+    delivery_every_seconds: float = Field(default=1.0, gt=0)
+    #: the first wait before a failed delivery is retried (doubling up to 30 min, for 24 h)
+    delivery_first_retry_seconds: float = Field(default=2.0, gt=0)
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_sender: str = "airwarn@localhost"
     #: how often the response service looks for overdue tasks to remind their units of
     reminder_check_seconds: float = Field(default=300.0, gt=0)
 

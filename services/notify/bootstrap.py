@@ -1,19 +1,46 @@
-"""Wires the notify service: its tables, unit of work, subscriptions and router."""
+"""Wires the notify service: tables, unit of work, subscriptions, the delivery queue, router."""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
+import httpx
 from fastapi import APIRouter
 
+from services.notify.adapters.channels import ChannelAdapter
+from services.notify.adapters.channels.smtp import EmailChannel
+from services.notify.adapters.channels.webhook import WebhookChannel
 from services.notify.adapters.orm import messaging
 from services.notify.entrypoints.api import router as api_router
 from services.notify.service_layer import handlers
+from services.notify.service_layer.delivery import deliver_due
 from services.notify.service_layer.unit_of_work import NotifyUnitOfWork
+from shared.auth import TokenStore
 from shared.bus.base import Bus
 from shared.contracts.topics import WARNING_CHANGED
-from shared.runtime import ServiceRuntime, Subscription
+from shared.runtime import Job, ServiceRuntime, Subscription
 from shared.settings import Settings
 
 NAME = "notify"
+
+
+def deliveries_job(settings: Settings) -> Job:
+    first_retry = dt.timedelta(seconds=settings.delivery_first_retry_seconds)
+
+    async def run(runtime: ServiceRuntime[Any]) -> None:
+        async with httpx.AsyncClient() as client:
+            webhook = WebhookChannel(client)
+            channels: dict[str, ChannelAdapter] = {
+                "webhook": webhook,
+                "sms": webhook,
+                "wechat": webhook,
+                "weibo": webhook,
+                "email": EmailChannel(settings.smtp_host, settings.smtp_port, settings.smtp_sender),
+            }
+            await deliver_due(runtime.uow, channels, first_retry=first_retry)
+
+    return Job("deliveries", settings.delivery_every_seconds, run)
 
 
 def build(settings: Settings, bus: Bus) -> ServiceRuntime[NotifyUnitOfWork]:
@@ -26,8 +53,9 @@ def build(settings: Settings, bus: Bus) -> ServiceRuntime[NotifyUnitOfWork]:
         subscriptions=[
             Subscription(WARNING_CHANGED, "warning-changed", handlers.on_warning_changed)
         ],
+        jobs=[deliveries_job(settings)],
     )
 
 
 def router(runtime: ServiceRuntime[NotifyUnitOfWork], settings: Settings) -> APIRouter:
-    return api_router(runtime)
+    return api_router(runtime, TokenStore.from_file(settings.tokens_file))

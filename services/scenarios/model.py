@@ -40,7 +40,7 @@ LOCAL_NOISE = 0.03
 LOCAL_PERSISTENCE = 0.5
 #: Forecast skill lost per day of lead: a forecast ``lead`` days out keeps the share
 #: ``1 - SKILL_LOSS * lead`` of the day's departure from climatology.
-SKILL_LOSS = 0.05
+SKILL_LOSS = 0.06
 #: Forecast error (log scale) at the longest lead; towards shorter leads it keeps the
 #: share ``ERROR_KEEP`` and gains a small step, so each forecast of a date is close to
 #: the previous one and the last ones are close to the truth.

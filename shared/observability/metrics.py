@@ -31,3 +31,8 @@ stale_forecasts = Gauge(
     "airwarn_stale_forecasts",
     "Areas under warning whose latest forecast is older than the 4-hour duty allows",
 )
+deliveries = Counter(
+    "airwarn_delivery_attempts_total",
+    "Bulletin delivery attempts, by channel and outcome",
+    ["channel", "status"],
+)

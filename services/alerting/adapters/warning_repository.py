@@ -42,7 +42,10 @@ class WarningRepository:
 
     async def put_latest_forecast(self, forecast: MemberForecast) -> None:
         current = await self.latest_forecasts([forecast.area])
-        if forecast.area in current and current[forecast.area].issued_at >= forecast.issued_at:
+        known = current.get(forecast.area)
+        if known is not None and (
+            known.issued_at > forecast.issued_at or known.forecast_id == forecast.forecast_id
+        ):
             return
         await self._session.execute(
             delete(latest_forecasts).where(latest_forecasts.c.area == forecast.area)

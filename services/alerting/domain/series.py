@@ -1,7 +1,9 @@
 """Each area's daily series (rules §4.1 step 1): per date, the latest known values.
 
 An observation beats a forecast; a newer forecast beats an older one; a
-forecast older than the one already applied changes nothing.
+forecast older than the one already applied changes nothing. Of two different
+forecasts issued at the same moment, the later to arrive stands (a region's series
+derived again when another member district reports at the same time).
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ class SeriesDay:
     values: DayValues
 
 
-def supersedes(kind: Kind, issued_at: dt.datetime, current: SeriesDay | None) -> bool:
+def supersedes(
+    kind: Kind, issued_at: dt.datetime, current: SeriesDay | None, forecast_id: str = ""
+) -> bool:
     """Whether values of ``kind`` issued at ``issued_at`` replace ``current``."""
     if current is None:
         return True
@@ -33,6 +37,8 @@ def supersedes(kind: Kind, issued_at: dt.datetime, current: SeriesDay | None) ->
         return kind == "observation" and issued_at > current.issued_at
     if kind == "observation":
         return True
+    if issued_at == current.issued_at:
+        return forecast_id != current.forecast_id
     return issued_at > current.issued_at
 
 
@@ -40,7 +46,9 @@ def apply(current: dict[dt.date, SeriesDay], incoming: ForecastIssued) -> list[S
     """The days of ``incoming`` that change the series, as they now stand."""
     changed = []
     for day in incoming.days:
-        if supersedes(incoming.kind, incoming.issued_at, current.get(day.date)):
+        if supersedes(
+            incoming.kind, incoming.issued_at, current.get(day.date), incoming.forecast_id
+        ):
             changed.append(
                 SeriesDay(
                     area=incoming.area,

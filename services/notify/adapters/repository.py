@@ -19,6 +19,11 @@ class BulletinRepository:
         values["refs"] = list(values.pop("references"))
         await self._session.execute(insert(bulletins).values(**values))
 
+    async def get(self, bulletin_id: str) -> Bulletin | None:
+        query = select(bulletins).where(bulletins.c.bulletin_id == bulletin_id)
+        row = (await self._session.execute(query)).first()
+        return _to_bulletin(row) if row else None
+
     async def of_episode(self, area: str, episode_id: str) -> list[Bulletin]:
         rows = await self._session.execute(
             select(bulletins)

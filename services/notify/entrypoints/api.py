@@ -1,14 +1,24 @@
-"""HTTP API under /notify."""
+"""HTTP API under /notify: bulletins, subscriptions, the delivery log, the Atom feed.
 
-from __future__ import annotations
+No ``from __future__ import annotations``: FastAPI must see the ``Caller`` dependency,
+local to the router, as an object.
+"""
 
 import datetime as dt
+import uuid
+from dataclasses import asdict
+from typing import Annotated, Literal
+from xml.sax.saxutils import escape
 
-from fastapi import APIRouter
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Header, Request, status
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
 
+from services.notify.domain.subscriptions import Subscription, check_subscription
 from services.notify.service_layer import handlers
 from services.notify.service_layer.unit_of_work import NotifyUnitOfWork
+from shared.auth import Principal, TokenStore, require
+from shared.errors import NotFound
 from shared.runtime import ServiceRuntime
 
 
@@ -27,8 +37,53 @@ class BulletinOut(BaseModel):
     published_at: dt.datetime
 
 
-def router(runtime: ServiceRuntime[NotifyUnitOfWork]) -> APIRouter:
+class SubscriptionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    channel: Literal["webhook", "sms", "wechat", "weibo", "email"]
+    address: str = Field(min_length=3, max_length=500)
+    areas: list[str] = Field(min_length=1, max_length=50, examples=[["main-metro"], ["all"]])
+    min_level: Literal["yellow", "orange", "red"] = "yellow"
+    languages: list[Literal["zh-CN", "en-US"]] = Field(default=["zh-CN", "en-US"], min_length=1)
+    district_government: str | None = None
+    secret: str = Field(default="", max_length=200, description="signs webhook bodies")
+
+
+class SubscriptionOut(BaseModel):
+    subscription_id: str
+    name: str
+    channel: str
+    address: str
+    areas: list[str]
+    min_level: str
+    languages: list[str]
+    district_government: str | None
+    active: bool
+
+
+class DeliveryOut(BaseModel):
+    delivery_id: str
+    bulletin_id: str
+    subscription_id: str
+    seq: int
+    status: str
+    attempts: int
+    last_status: int | None
+    last_error: str | None
+    latency_ms: float | None
+    created_at: dt.datetime
+    next_attempt_at: dt.datetime
+    delivered_at: dt.datetime | None
+
+
+def router(runtime: ServiceRuntime[NotifyUnitOfWork], tokens: TokenStore) -> APIRouter:
     api = APIRouter(tags=["notify"])
+
+    def caller(authorization: Annotated[str | None, Header()] = None) -> Principal:
+        return tokens.authenticate(authorization)
+
+    Caller = Annotated[Principal, Depends(caller)]
 
     @api.get("/bulletins", response_model=list[BulletinOut])
     async def bulletins(area: str | None = None, limit: int = 100) -> list[BulletinOut]:
@@ -36,4 +91,82 @@ def router(runtime: ServiceRuntime[NotifyUnitOfWork]) -> APIRouter:
             found = await handlers.list_bulletins(uow, area=area, limit=max(1, min(limit, 1000)))
         return [BulletinOut.model_validate(b, from_attributes=True) for b in found]
 
+    @api.get("/bulletins/{bulletin_id}/deliveries", response_model=list[DeliveryOut])
+    async def delivery_log(bulletin_id: str) -> list[DeliveryOut]:
+        """Every delivery of the bulletin: attempts, last status code, latency."""
+        async with runtime.uow() as uow:
+            found = await uow.deliveries.of_bulletin(bulletin_id)
+        return [DeliveryOut(**asdict(d)) for d in found]
+
+    @api.post("/subscriptions", status_code=status.HTTP_201_CREATED, response_model=SubscriptionOut)
+    async def subscribe(body: SubscriptionIn, principal: Caller) -> SubscriptionOut:
+        require(principal, "office-duty", "office-director", "hq-commander")
+        made = Subscription(
+            subscription_id=str(uuid.uuid4()),
+            name=body.name,
+            channel=body.channel,
+            address=body.address,
+            areas=tuple(body.areas),
+            min_level=body.min_level,
+            languages=tuple(body.languages),
+            district_government=body.district_government,
+            secret=body.secret,
+        )
+        check_subscription(made)
+        async with runtime.uow() as uow:
+            await uow.deliveries.add_subscription(made)
+            await uow.commit()
+        return _out(made)
+
+    @api.get("/subscriptions", response_model=list[SubscriptionOut])
+    async def list_subscriptions(principal: Caller) -> list[SubscriptionOut]:
+        require(principal, "office-duty", "office-director", "hq-commander")
+        async with runtime.uow() as uow:
+            found = await uow.deliveries.subscriptions(active=None)
+        return [_out(s) for s in found]
+
+    @api.delete("/subscriptions/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT)
+    async def unsubscribe(subscription_id: str, principal: Caller) -> Response:
+        require(principal, "office-duty", "office-director", "hq-commander")
+        async with runtime.uow() as uow:
+            if await uow.deliveries.subscription(subscription_id) is None:
+                raise NotFound(f"no subscription {subscription_id}")
+            await uow.deliveries.deactivate(subscription_id)
+            await uow.commit()
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    @api.get("/feed.atom", response_class=Response)
+    async def feed(request: Request) -> Response:
+        """The latest bulletins as an Atom feed, the form alert aggregators poll."""
+        async with runtime.uow() as uow:
+            found = await handlers.list_bulletins(uow, area=None, limit=100)
+        base = str(request.base_url).rstrip("/")
+        updated = found[0].published_at if found else dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+        entries = "".join(
+            f"<entry><id>urn:uuid:{b.bulletin_id}</id>"
+            f"<title>{escape(b.headline_zh)} / {escape(b.headline_en)}</title>"
+            f"<updated>{b.published_at.isoformat()}</updated>"
+            f'<link href="{escape(base)}/notify/bulletins?area={escape(b.area)}"/>'
+            f'<category term="{escape(b.msg_type)}"/>'
+            f"<summary>{escape(b.text_zh)}\n{escape(b.text_en)}</summary></entry>"
+            for b in found
+        )
+        xml = (
+            '<?xml version="1.0" encoding="utf-8"?>'
+            '<feed xmlns="http://www.w3.org/2005/Atom">'
+            "<id>urn:airwarn:bulletins</id><title>airwarn bulletins</title>"
+            f"<updated>{updated.isoformat()}</updated>"
+            f'<link rel="self" href="{escape(base)}/notify/feed.atom"/>'
+            f"{entries}</feed>"
+        )
+        return Response(xml, media_type="application/atom+xml")
+
     return api
+
+
+def _out(subscription: Subscription) -> SubscriptionOut:
+    values = asdict(subscription)
+    values.pop("secret")
+    return SubscriptionOut(
+        **{**values, "areas": list(subscription.areas), "languages": list(subscription.languages)}
+    )

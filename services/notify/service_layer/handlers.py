@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from services.notify.domain.model import Bulletin, compose
+from services.notify.service_layer.delivery import fan_out
 from services.notify.service_layer.unit_of_work import NotifyUnitOfWork
 from shared.contracts.payloads import BulletinPublished, WarningChanged
 from shared.contracts.topics import BULLETIN_PUBLISHED
@@ -14,6 +15,7 @@ async def on_warning_changed(change: WarningChanged, uow: NotifyUnitOfWork) -> N
     earlier = await uow.bulletins.of_episode(change.area, change.episode_id)
     bulletin = compose(change, bulletin_id=str(uuid.uuid4()), earlier=earlier)
     await uow.bulletins.add(bulletin)
+    await fan_out(bulletin, change.previous_level, change.action, uow)
     await uow.publish(
         BULLETIN_PUBLISHED,
         BulletinPublished(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Self
 
+from services.notify.adapters.delivery_repository import DeliveryRepository
 from services.notify.adapters.repository import BulletinRepository
 from shared.db.uow import SqlUnitOfWork
 
@@ -10,4 +11,5 @@ class NotifyUnitOfWork(SqlUnitOfWork):
     async def __aenter__(self) -> Self:
         await super().__aenter__()
         self.bulletins = BulletinRepository(self.session)
+        self.deliveries = DeliveryRepository(self.session)
         return self

@@ -68,7 +68,9 @@ def test_the_same_forecast_twice_changes_nothing_the_second_time() -> None:
 def test_supersedes_table() -> None:
     current = SeriesDay("500103", D0, "forecast", "f", T0, DayValues(date=D0))
     assert supersedes("forecast", T0 + dt.timedelta(seconds=1), current)
-    assert not supersedes("forecast", T0, current)
+    assert not supersedes("forecast", T0, current, "f")  # the same forecast again
+    assert supersedes("forecast", T0, current, "g")  # another of the same moment: the later
+    assert not supersedes("forecast", T0 - dt.timedelta(seconds=1), current, "g")
     assert supersedes("observation", T0 - dt.timedelta(days=1), current)
     assert supersedes("forecast", T0, None)
 

@@ -44,11 +44,53 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("notify_bulletins", schema=None) as batch_op:
         batch_op.create_index("ix_notify_bulletins_episode", ["area", "episode_id"], unique=False)
+
+    op.create_table(
+        "notify_deliveries",
+        sa.Column("delivery_id", sa.String(length=64), nullable=False),
+        sa.Column("bulletin_id", sa.String(length=64), nullable=False),
+        sa.Column("subscription_id", sa.String(length=64), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_status", sa.Integer(), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("latency_ms", sa.Float(), nullable=True),
+        sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("delivery_id"),
+        sa.UniqueConstraint("bulletin_id", "subscription_id", name="uq_notify_delivery_pair"),
+    )
+    with op.batch_alter_table("notify_deliveries", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_notify_deliveries_queue", ["subscription_id", "status", "seq"], unique=False
+        )
+
+    op.create_table(
+        "notify_subscriptions",
+        sa.Column("subscription_id", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("address", sa.String(length=500), nullable=False),
+        sa.Column("areas", sa.JSON(), nullable=False),
+        sa.Column("min_level", sa.String(length=8), nullable=False),
+        sa.Column("languages", sa.JSON(), nullable=False),
+        sa.Column("district_government", sa.String(length=32), nullable=True),
+        sa.Column("secret", sa.String(length=200), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("subscription_id"),
+    )
     create_messaging_tables_v1("notify")
 
 
 def downgrade() -> None:
     drop_messaging_tables_v1("notify")
+    op.drop_table("notify_subscriptions")
+    with op.batch_alter_table("notify_deliveries", schema=None) as batch_op:
+        batch_op.drop_index("ix_notify_deliveries_queue")
+
+    op.drop_table("notify_deliveries")
     with op.batch_alter_table("notify_bulletins", schema=None) as batch_op:
         batch_op.drop_index("ix_notify_bulletins_episode")
 

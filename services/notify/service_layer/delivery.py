@@ -1,0 +1,117 @@
+"""Fan a bulletin out to its subscribers, and work through the delivery queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from services.notify.adapters.channels import ChannelAdapter
+from services.notify.domain.delivery import FIRST_RETRY, Delivery, after_attempt
+from services.notify.domain.model import Bulletin
+from services.notify.domain.subscriptions import Subscription, concerns
+from services.notify.service_layer.unit_of_work import NotifyUnitOfWork
+from shared.observability import metrics
+
+
+@dataclass(frozen=True)
+class BulletinMessage:
+    """A bulletin as one delivery carries it."""
+
+    bulletin: Bulletin
+    delivery_id: str
+
+    @property
+    def bulletin_id(self) -> str:
+        return self.bulletin.bulletin_id
+
+    def as_json(self, languages: tuple[str, ...]) -> dict[str, object]:
+        b = self.bulletin
+        body: dict[str, object] = {
+            "bulletin_id": b.bulletin_id,
+            "area": b.area,
+            "msg_type": b.msg_type,
+            "level": b.level,
+            "warning_id": b.warning_id,
+            "references": list(b.references),
+            "published_at": b.published_at.isoformat(),
+            "languages": list(languages),
+        }
+        if "zh-CN" in languages:
+            body["zh-CN"] = {"headline": b.headline_zh, "text": b.text_zh}
+        if "en-US" in languages:
+            body["en-US"] = {"headline": b.headline_en, "text": b.text_en}
+        return body
+
+    def as_text(self, languages: tuple[str, ...]) -> str:
+        parts = []
+        if "zh-CN" in languages:
+            parts.append(self.bulletin.text_zh)
+        if "en-US" in languages:
+            parts.append(self.bulletin.text_en)
+        return "\n\n".join(parts)
+
+    def subject(self, languages: tuple[str, ...]) -> str:
+        return self.bulletin.headline_zh if "zh-CN" in languages else self.bulletin.headline_en
+
+
+async def fan_out(
+    bulletin: Bulletin, previous: str | None, action: str, uow: NotifyUnitOfWork
+) -> int:
+    """One delivery per subscriber the bulletin concerns, queued behind its earlier ones."""
+    made = 0
+    for subscription in await uow.deliveries.subscriptions():
+        if not concerns(
+            subscription, area=bulletin.area, level=bulletin.level, previous=previous, action=action
+        ):
+            continue
+        await uow.deliveries.add_delivery(
+            Delivery(
+                delivery_id=str(uuid.uuid4()),
+                bulletin_id=bulletin.bulletin_id,
+                subscription_id=subscription.subscription_id,
+                seq=await uow.deliveries.next_seq(subscription.subscription_id),
+                status="pending",
+                created_at=bulletin.published_at,
+                next_attempt_at=dt.datetime.now(dt.UTC),
+            )
+        )
+        made += 1
+    return made
+
+
+async def deliver_due(
+    uow_factory: Callable[[], NotifyUnitOfWork],
+    channels: Mapping[str, ChannelAdapter],
+    *,
+    now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    rng: random.Random | None = None,
+    first_retry: dt.timedelta = FIRST_RETRY,
+) -> int:
+    """Attempt every subscriber's next due delivery, until none is due; no transaction is
+    held open while a channel is waiting on the network."""
+    chance = rng or random.Random()
+    attempted = 0
+    while True:
+        async with uow_factory() as uow:
+            heads = await uow.deliveries.heads(now())
+            work: list[tuple[Delivery, Subscription, Bulletin]] = []
+            for delivery in heads:
+                subscription = await uow.deliveries.subscription(delivery.subscription_id)
+                bulletin = await uow.bulletins.get(delivery.bulletin_id)
+                if subscription is not None and bulletin is not None:
+                    work.append((delivery, subscription, bulletin))
+        if not work:
+            return attempted
+        for delivery, subscription, bulletin in work:
+            attempt = await channels[subscription.channel].send(
+                subscription, BulletinMessage(bulletin, delivery.delivery_id)
+            )
+            updated = after_attempt(delivery, attempt, now(), chance, first_retry)
+            async with uow_factory() as uow:
+                await uow.deliveries.save(updated)
+                await uow.commit()
+            metrics.deliveries.labels(subscription.channel, updated.status).inc()
+            attempted += 1
