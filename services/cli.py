@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from shared.settings import SERVICE_NAMES, load_settings
 
@@ -37,6 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="approve each proposal at once",
     )
+    replay.add_argument("--out", type=Path, help="write each bulletin's CAP XML to this folder")
     migrate = commands.add_parser("migrate", help="upgrade the services' databases to head")
     migrate.add_argument("services", nargs="*", metavar="SERVICE", help="default: all")
     args = parser.parse_args(argv)
@@ -58,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
     if args.command == "replay":
-        return _replay(args.scenario.read(), auto_approve=args.auto_approve)
+        return _replay(args.scenario.read(), auto_approve=args.auto_approve, out=args.out)
 
     settings = load_settings()
     from shared.observability.logs import configure_logging
@@ -104,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _replay(text: str, *, auto_approve: bool) -> int:
+def _replay(text: str, *, auto_approve: bool, out: Path | None) -> int:
     import asyncio
 
     from services.replay import ScenarioError, parse_scenario, print_line, replay
@@ -116,7 +118,9 @@ def _replay(text: str, *, auto_approve: bool) -> int:
     except ScenarioError as exc:
         print(f"airwarn replay: {exc}", file=sys.stderr)
         return 2
-    asyncio.run(replay(scenario, auto_approve=auto_approve, emit=print_line))
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+    asyncio.run(replay(scenario, auto_approve=auto_approve, emit=print_line, out=out))
     return 0
 
 

@@ -25,8 +25,14 @@ from services.forecast.domain.model import check_forecast
 from shared.areas import AREAS
 from shared.bus.memory import InMemoryBus
 from shared.contracts.envelope import decode
-from shared.contracts.payloads import DayValues, ResponseTasks, TaskChange, WarningChanged
-from shared.contracts.topics import RESPONSE_TASKS, WARNING_CHANGED
+from shared.contracts.payloads import (
+    BulletinPublished,
+    DayValues,
+    ResponseTasks,
+    TaskChange,
+    WarningChanged,
+)
+from shared.contracts.topics import BULLETIN_PUBLISHED, RESPONSE_TASKS, WARNING_CHANGED
 from shared.errors import Rejected
 from shared.settings import SERVICE_NAMES, load_settings
 
@@ -166,6 +172,16 @@ def warning_line(change: WarningChanged) -> dict[str, Any]:
     }
 
 
+def bulletin_line(bulletin: BulletinPublished) -> dict[str, Any]:
+    return {
+        "kind": "bulletin",
+        "area": bulletin.area,
+        "level": bulletin.level or "none",
+        "msg_type": bulletin.msg_type,
+        "languages": list(bulletin.languages),
+    }
+
+
 def task_line(area: str, change: TaskChange) -> dict[str, Any]:
     return {
         "kind": "task",
@@ -233,14 +249,20 @@ def request_for(event: Any) -> tuple[str, dict[str, Any], str | None]:
 
 class Replay:
     def __init__(
-        self, app: FastAPI, client: httpx.AsyncClient, emit: Callable[[dict[str, Any]], None]
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        emit: Callable[[dict[str, Any]], None],
+        out: Path | None = None,
     ) -> None:
+        self._out = out
         self._app = app
         self._client = client
         self._emit = emit
         self._bus: InMemoryBus = app.state.bus
         self._seen = 0
         self._proposals: set[str] = set()
+        self._bulletins: list[BulletinPublished] = []
 
     async def feed(self, event: Any, *, settle: bool = True) -> None:
         path, body, token = request_for(event)
@@ -276,6 +298,13 @@ class Replay:
         for raw in self._bus.journal[self._seen :]:
             if raw.topic == WARNING_CHANGED.name:
                 self._emit(warning_line(decode(raw).payload))
+            elif raw.topic == BULLETIN_PUBLISHED.name:
+                bulletin: BulletinPublished = decode(raw).payload
+                self._emit(bulletin_line(bulletin))
+                self._bulletins.append(bulletin)
+                if self._out is not None:
+                    name = f"{len(self._bulletins):05d}-{bulletin.area}-{bulletin.msg_type}.xml"
+                    (self._out / name).write_text(bulletin.cap_xml, encoding="utf-8")
             elif raw.topic == RESPONSE_TASKS.name:
                 tasks: ResponseTasks = decode(raw).payload
                 for change in tasks.changes:
@@ -297,9 +326,11 @@ async def replay(
     auto_approve: bool,
     emit: Callable[[dict[str, Any]], None],
     settle_after: Callable[[int], bool] = lambda _index: True,
+    out: Path | None = None,
 ) -> None:
     """Feed the events in order; after event ``i`` wait for the pipeline to be idle only
-    when ``settle_after(i)`` (tests use it to show batching changes no decision)."""
+    when ``settle_after(i)`` (tests use it to show batching changes no decision). With
+    ``out``, each bulletin's CAP XML is written there, named in the order they were made."""
     with tempfile.TemporaryDirectory(prefix="airwarn-replay-") as directory:
         settings = load_settings(
             bus="memory",
@@ -313,7 +344,7 @@ async def replay(
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://replay") as client:
-                runner = Replay(app, client, emit)
+                runner = Replay(app, client, emit, out)
                 for index, event in enumerate(scenario.events):
                     await runner.feed(event, settle=settle_after(index))
                 await runner.settle()

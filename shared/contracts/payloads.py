@@ -132,6 +132,7 @@ class BulletinPublished(Payload):
     text_zh: str
     text_en: str
     published_at: dt.datetime
+    cap_xml: str = Field(description="the CAP 1.2 message (Alert, Update or Cancel)")
 
 
 class DutyFault(Payload):

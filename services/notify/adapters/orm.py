@@ -37,6 +37,7 @@ bulletins = Table(
     Column("text_zh", Text, nullable=False),
     Column("text_en", Text, nullable=False),
     Column("published_at", UtcDateTime(), nullable=False),
+    Column("cap_xml", Text, nullable=False),
     Index("ix_notify_bulletins_episode", "area", "episode_id"),
 )
 

@@ -11,9 +11,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-from shared.areas import AREAS
+from services.notify.domain.cap import cap_alert
+from services.notify.domain.content import warning_content
 from shared.contracts.payloads import WarningChanged
-from shared.levels import LEVEL_NAMES
 
 MsgType = Literal["Alert", "Update", "Cancel"]
 MSG_TYPE: dict[str, MsgType] = {
@@ -21,13 +21,6 @@ MSG_TYPE: dict[str, MsgType] = {
     "upgrade": "Update",
     "downgrade": "Update",
     "lift": "Cancel",
-}
-_ACTION_ZH = {"issue": "发布", "upgrade": "升级为", "downgrade": "降级为", "lift": "解除"}
-_ACTION_EN = {
-    "issue": "issues",
-    "upgrade": "upgrades to",
-    "downgrade": "downgrades to",
-    "lift": "lifts",
 }
 
 
@@ -45,33 +38,30 @@ class Bulletin:
     text_zh: str
     text_en: str
     published_at: dt.datetime
+    cap_xml: str = ""
+
+
+SENDER = "airwarn@cq.gov.cn"  # CAP <sender>: the system that signs the city's warnings
 
 
 def compose(change: WarningChanged, *, bulletin_id: str, earlier: list[Bulletin]) -> Bulletin:
-    """The bulletin for ``change``; ``earlier`` are the episode's bulletins so far."""
-    area = AREAS[change.area]
-    shown = change.level if change.action != "lift" else change.previous_level
-    level_zh, level_en = LEVEL_NAMES[shown] if shown else ("", "")
-    if change.action == "lift":
-        headline_zh = f"{area.name_zh}{_ACTION_ZH['lift']}重污染天气{level_zh}预警"
-        headline_en = f"{area.name_en} lifts its {level_en.lower()} heavy air pollution warning"
-    else:
-        headline_zh = f"{area.name_zh}{_ACTION_ZH[change.action]}重污染天气{level_zh}预警"
-        article = "an" if level_en[:1] in ("A", "E", "I", "O", "U") else "a"
-        headline_en = (
-            f"{area.name_en} {_ACTION_EN[change.action]} {article} {level_en.lower()} "
-            "heavy air pollution warning"
-        )
-    span_end = change.episode_end.isoformat() if change.episode_end else "另行通知"
-    span_end_en = change.episode_end.isoformat() if change.episode_end else "further notice"
-    pollutant = change.primary_pollutant or "—"
-    text_zh = (
-        f"{headline_zh}。发布单位：{change.issuing_unit}；污染时段："
-        f"{change.episode_start.isoformat()}至{span_end}；首要污染物：{pollutant}。"
+    """The bulletin for ``change``: every field the plan requires of a warning (§3.2.3.2)
+    in Chinese and English, and its CAP 1.2 message; ``earlier`` are the episode's
+    bulletins so far, which an Update or Cancel refers to."""
+    content = warning_content(change)
+    zh, en = content.text("zh-CN"), content.text("en-US")
+    references = (
+        [(SENDER, b.bulletin_id, b.published_at) for b in earlier]
+        if change.action != "issue"
+        else []
     )
-    text_en = (
-        f"{headline_en}. Issued by: {change.issuing_unit}; episode: "
-        f"{change.episode_start.isoformat()} to {span_end_en}; primary pollutant: {pollutant}."
+    cap = cap_alert(
+        change,
+        content,
+        identifier=bulletin_id,
+        sender=SENDER,
+        sent=change.decided_at,
+        references=references,
     )
     return Bulletin(
         bulletin_id=bulletin_id,
@@ -81,9 +71,10 @@ def compose(change: WarningChanged, *, bulletin_id: str, earlier: list[Bulletin]
         msg_type=MSG_TYPE[change.action],
         level=change.level,
         references=tuple(b.bulletin_id for b in earlier) if change.action != "issue" else (),
-        headline_zh=headline_zh,
-        headline_en=headline_en,
-        text_zh=text_zh,
-        text_en=text_en,
+        headline_zh=zh.headline,
+        headline_en=en.headline,
+        text_zh=zh.plain_text(),
+        text_en=en.plain_text(),
         published_at=change.decided_at,
+        cap_xml=cap,
     )

@@ -91,6 +91,15 @@ def router(runtime: ServiceRuntime[NotifyUnitOfWork], tokens: TokenStore) -> API
             found = await handlers.list_bulletins(uow, area=area, limit=max(1, min(limit, 1000)))
         return [BulletinOut.model_validate(b, from_attributes=True) for b in found]
 
+    @api.get("/bulletins/{bulletin_id}.cap", response_class=Response)
+    async def cap(bulletin_id: str) -> Response:
+        """The bulletin's CAP 1.2 message."""
+        async with runtime.uow() as uow:
+            found = await uow.bulletins.get(bulletin_id)
+        if found is None:
+            raise NotFound(f"no bulletin {bulletin_id}")
+        return Response(found.cap_xml.encode("utf-8"), media_type="application/cap+xml")
+
     @api.get("/bulletins/{bulletin_id}/deliveries", response_model=list[DeliveryOut])
     async def delivery_log(bulletin_id: str) -> list[DeliveryOut]:
         """Every delivery of the bulletin: attempts, last status code, latency."""
@@ -146,7 +155,8 @@ def router(runtime: ServiceRuntime[NotifyUnitOfWork], tokens: TokenStore) -> API
             f"<entry><id>urn:uuid:{b.bulletin_id}</id>"
             f"<title>{escape(b.headline_zh)} / {escape(b.headline_en)}</title>"
             f"<updated>{b.published_at.isoformat()}</updated>"
-            f'<link href="{escape(base)}/notify/bulletins?area={escape(b.area)}"/>'
+            f'<link rel="alternate" type="application/cap+xml" '
+            f'href="{escape(base)}/notify/bulletins/{b.bulletin_id}.cap"/>'
             f'<category term="{escape(b.msg_type)}"/>'
             f"<summary>{escape(b.text_zh)}\n{escape(b.text_en)}</summary></entry>"
             for b in found

@@ -38,6 +38,7 @@ class BulletinMessage:
             "references": list(b.references),
             "published_at": b.published_at.isoformat(),
             "languages": list(languages),
+            "cap_xml": b.cap_xml,
         }
         if "zh-CN" in languages:
             body["zh-CN"] = {"headline": b.headline_zh, "text": b.text_zh}

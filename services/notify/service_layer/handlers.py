@@ -31,6 +31,7 @@ async def on_warning_changed(change: WarningChanged, uow: NotifyUnitOfWork) -> N
             text_zh=bulletin.text_zh,
             text_en=bulletin.text_en,
             published_at=bulletin.published_at,
+            cap_xml=bulletin.cap_xml,
         ),
     )
 

@@ -46,12 +46,15 @@ def test_the_text_names_area_level_span_pollutant_and_issuer_in_both_languages()
     bulletin = compose(change("issue", "orange", None), bulletin_id="b", earlier=[])
     assert bulletin.headline_zh == "江北区发布重污染天气橙色预警"
     assert bulletin.headline_en == "Jiangbei issues an orange heavy air pollution warning"
+    assert "2026年1月5日0时至2026年1月8日24时" in bulletin.text_zh
+    assert "5 January 2026" in bulletin.text_en and "8 January 2026" in bulletin.text_en
     for text in (bulletin.text_zh, bulletin.text_en):
-        assert "2026-01-05" in text and "2026-01-08" in text and "PM2.5" in text
-    assert "江北区重污染天气应急指挥部" in bulletin.text_zh
+        assert "PM2.5" in text and "江北区重污染天气应急指挥部" in text
+    assert "<msgType>Alert</msgType>" in bulletin.cap_xml
 
 
 def test_a_lift_names_the_level_it_ends() -> None:
-    bulletin = compose(change("lift", None, "red"), bulletin_id="b", earlier=[])
+    earlier = compose(change("issue", "red", None), bulletin_id="a", earlier=[])
+    bulletin = compose(change("lift", None, "red"), bulletin_id="b", earlier=[earlier])
     assert bulletin.headline_zh == "江北区解除重污染天气红色预警"
     assert bulletin.level is None
