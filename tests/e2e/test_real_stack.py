@@ -13,9 +13,11 @@ import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from aiosmtpd.controller import Controller
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -58,9 +60,26 @@ def database_template(postgres_url: str) -> Iterator[str]:
         asyncio.run(_admin(postgres_url, *(f'DROP DATABASE "{n}" WITH (FORCE)' for n in names)))
 
 
+@pytest.fixture(name="smtp")
+def mailbox() -> Iterator[tuple[list[bytes], int]]:
+    """A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
+    received: list[bytes] = []
+
+    class Handler:
+        async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
+            received.append(envelope.content)
+            return "250 OK"
+
+    port = _free_port()
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    yield received, port
+    controller.stop()
+
+
 @pytest.fixture
 def services(
-    kafka_bootstrap: str, database_template: str, tmp_path: Path
+    kafka_bootstrap: str, database_template: str, tmp_path: Path, smtp: tuple[list[bytes], int]
 ) -> Iterator[dict[str, str]]:
     env = {
         **os.environ,
@@ -68,6 +87,8 @@ def services(
         "AIRWARN_KAFKA_BOOTSTRAP": kafka_bootstrap,
         "AIRWARN_DATABASE_URL": database_template,
         "AIRWARN_OUTBOX_POLL_SECONDS": "0.1",
+        "AIRWARN_DELIVERY_EVERY_SECONDS": "0.2",
+        "AIRWARN_SMTP_PORT": str(smtp[1]),
         "AIRWARN_LOG_LEVEL": "WARNING",
     }
     urls: dict[str, str] = {}
@@ -113,11 +134,27 @@ async def client(services: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def test_forecast_to_approved_warning_to_tasks_and_bulletins(
-    services: dict[str, str], client: httpx.AsyncClient, kafka_bootstrap: str
+    services: dict[str, str],
+    client: httpx.AsyncClient,
+    kafka_bootstrap: str,
+    smtp: tuple[list[bytes], int],
 ) -> None:
     """A forecast posted over HTTP reaches alerting over Kafka; the proposal waits for the
     district's HQ (rules §4); once approved, response and notify act on it."""
     area = "500113"
+    office = {"authorization": "Bearer dev-office-duty"}
+    subscribed = await client.post(
+        f"{services['notify']}/notify/subscriptions",
+        headers=office,
+        json={
+            "name": "duty mailbox",
+            "channel": "email",
+            "address": "duty@example.org",
+            "areas": [area],
+            "languages": ["zh-CN", "en-US"],
+        },
+    )
+    assert subscribed.status_code == 201, subscribed.text
     body = orange_forecast(area)
     posted = await client.post(f"{services['forecast']}/forecast/forecasts", json=body)
     assert posted.status_code == 201, posted.text
@@ -159,6 +196,11 @@ async def test_forecast_to_approved_warning_to_tasks_and_bulletins(
     assert set(await tasks()) == catalogue
     current = (await client.get(f"{services['alerting']}/alerting/warnings/{area}")).json()
     assert current["level"] == "orange"
+    received, _ = smtp
+    await eventually(lambda: len(received) >= 1, timeout=30, what="the bulletin by email")
+    assert b"To: duty@example.org" in received[0]
+    feed = (await client.get(f"{services['notify']}/notify/feed.atom")).text
+    assert feed.count("<entry>") == 1 and "<msgType>Alert</msgType>" in feed
 
     bus = KafkaBus(kafka_bootstrap)
     await bus.start()

@@ -33,11 +33,11 @@ def documented_examples() -> list[tuple[str, str, list[dict[str, Any]]]]:
 async def run(
     scenario: str | dict[str, Any], *, auto_approve: bool = True, tasks: bool = False
 ) -> list[dict[str, Any]]:
-    """The lines the replay prints; without ``tasks``, the task lines left out."""
+    """The lines the replay prints; without ``tasks``, only warnings and proposals."""
     text = scenario if isinstance(scenario, str) else json.dumps(scenario)
     lines: list[dict[str, Any]] = []
     await replay(parse_scenario(text), auto_approve=auto_approve, emit=lines.append)
-    return lines if tasks else [line for line in lines if line["kind"] != "task"]
+    return lines if tasks else [line for line in lines if line["kind"] in ("warning", "proposal")]
 
 
 def test_the_doc_has_examples() -> None:
@@ -262,5 +262,5 @@ def test_the_command_prints_compact_json_lines(tmp_path: Path) -> None:
     )
     printed = [json.loads(line) for line in done.stdout.splitlines()]
     assert [line for line in printed if line["kind"] == "warning"] == expected
-    assert {line["kind"] for line in printed} == {"warning", "task"}
+    assert {line["kind"] for line in printed} == {"warning", "task", "bulletin"}
     assert done.stdout.splitlines()[0].startswith('{"kind":"warning","area":"500103"')

@@ -158,7 +158,9 @@ def router(runtime: ServiceRuntime[NotifyUnitOfWork], tokens: TokenStore) -> API
             f'<link rel="alternate" type="application/cap+xml" '
             f'href="{escape(base)}/notify/bulletins/{b.bulletin_id}.cap"/>'
             f'<category term="{escape(b.msg_type)}"/>'
-            f"<summary>{escape(b.text_zh)}\n{escape(b.text_en)}</summary></entry>"
+            f"<summary>{escape(b.headline_zh)} / {escape(b.headline_en)}</summary>"
+            f'<content type="application/cap+xml">{_without_declaration(b.cap_xml)}</content>'
+            "</entry>"
             for b in found
         )
         xml = (
@@ -172,6 +174,11 @@ def router(runtime: ServiceRuntime[NotifyUnitOfWork], tokens: TokenStore) -> API
         return Response(xml, media_type="application/atom+xml")
 
     return api
+
+
+def _without_declaration(xml: str) -> str:
+    """A CAP document as an element inside the feed (an XML declaration may only open a file)."""
+    return xml.split("?>", 1)[1].lstrip() if xml.startswith("<?xml") else xml
 
 
 def _out(subscription: Subscription) -> SubscriptionOut:
