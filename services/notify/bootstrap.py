@@ -18,7 +18,7 @@ from services.notify.service_layer.delivery import deliver_due
 from services.notify.service_layer.unit_of_work import NotifyUnitOfWork
 from shared.auth import TokenStore
 from shared.bus.base import Bus
-from shared.contracts.topics import WARNING_CHANGED
+from shared.contracts.topics import RESPONSE_TASKS, WARNING_CHANGED
 from shared.runtime import Job, ServiceRuntime, Subscription
 from shared.settings import Settings
 
@@ -51,7 +51,8 @@ def build(settings: Settings, bus: Bus) -> ServiceRuntime[NotifyUnitOfWork]:
         tables=messaging,
         uow_class=NotifyUnitOfWork,
         subscriptions=[
-            Subscription(WARNING_CHANGED, "warning-changed", handlers.on_warning_changed)
+            Subscription(WARNING_CHANGED, "warning-changed", handlers.on_warning_changed),
+            Subscription(RESPONSE_TASKS, "task-notices", handlers.on_task_changes),
         ],
         jobs=[deliveries_job(settings)],
     )

@@ -212,3 +212,53 @@ async def test_bad_subscriptions_are_refused(system: tuple[FastAPI, httpx.AsyncC
         "/notify/subscriptions", json=body, headers={"authorization": "Bearer dev-district-500103"}
     )
     assert forbidden.status_code == 403
+
+
+async def test_a_unit_gets_notices_of_its_own_tasks(
+    system: tuple[FastAPI, httpx.AsyncClient], receiver: tuple[Receiver, str]
+) -> None:
+    """Plan §4.2 and Annex 1: from response.tasks.v1, each unit hears what it is asked to do."""
+    app, client = system
+    hook, url = receiver
+    hook.down = False
+    own = await client.post(
+        "/notify/subscriptions",
+        json={
+            "name": "police duty desk",
+            "channel": "webhook",
+            "address": url,
+            "unit": "public-security-bureau",
+            "secret": "k",
+        },
+        headers={"authorization": "Bearer dev-unit-public-security-bureau"},
+    )
+    assert own.status_code == 201, own.text
+    other = await client.post(
+        "/notify/subscriptions",
+        json={"name": "x", "channel": "webhook", "address": url, "unit": "transport-bureau"},
+        headers={"authorization": "Bearer dev-unit-public-security-bureau"},
+    )
+    assert other.status_code == 403
+    await app.state.bus.publish(
+        [
+            new_event(
+                WARNING_CHANGED,
+                warning("500107", "issue", "orange", None, "ep-n"),
+                source="/airwarn/alerting",
+            )
+        ]
+    )
+    await eventually(lambda: len(hook.received) >= 1, what="a task notice")
+    await asyncio.sleep(0.3)
+    assert len(hook.received) == 1, "one notice per unit and warning action, no bulletins"
+    notice, headers, raw = hook.received[0]
+    assert notice["unit"] == "public-security-bureau" and notice["area"] == "500107"
+    assert headers["x-airwarn-signature"] == _sign("k", raw)
+    measures = {t["measure_id"] for t in notice["tasks"]}
+    assert measures and all(t["action"] == "assign" for t in notice["tasks"])
+    board = (
+        await client.get(
+            "/response/tasks", params={"area": "500107", "unit": "public-security-bureau"}
+        )
+    ).json()
+    assert measures == {t["measure_id"] for t in board}

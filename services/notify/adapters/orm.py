@@ -52,6 +52,7 @@ subscriptions = Table(
     Column("min_level", String(8), nullable=False),
     Column("languages", JSON, nullable=False),
     Column("district_government", String(32), nullable=True),
+    Column("unit", String(100), nullable=True),
     Column("secret", String(200), nullable=False),
     Column("active", Boolean, nullable=False),
 )
@@ -72,8 +73,21 @@ deliveries = Table(
     Column("last_error", Text, nullable=True),
     Column("latency_ms", Float, nullable=True),
     Column("delivered_at", UtcDateTime(), nullable=True),
+    Column("kind", String(12), nullable=False),
     UniqueConstraint("bulletin_id", "subscription_id", name="uq_notify_delivery_pair"),
     Index("ix_notify_deliveries_queue", "subscription_id", "status", "seq"),
+)
+
+notices = Table(
+    "notify_notices",
+    metadata,
+    Column("notice_id", String(64), primary_key=True),
+    Column("unit", String(100), nullable=False),
+    Column("area", String(32), nullable=False),
+    Column("episode_id", String(64), nullable=False),
+    Column("warning_id", String(64), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("lines", JSON, nullable=False),
 )
 
 messaging = messaging_tables(metadata, "notify")

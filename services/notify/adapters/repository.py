@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notify.adapters.orm import bulletins
+from services.notify.adapters.orm import bulletins, notices
 from services.notify.domain.model import Bulletin
+from services.notify.domain.notices import Notice, NoticeLine
 
 
 class BulletinRepository:
@@ -44,3 +46,53 @@ def _to_bulletin(row: Any) -> Bulletin:
     values.pop("seq")
     values["references"] = tuple(values.pop("refs"))
     return Bulletin(**values)
+
+
+class NoticeRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, notice: Notice) -> bool:
+        """Store ``notice``; False when it is already there (a redelivered event)."""
+        if await self.get(notice.notice_id) is not None:
+            return False
+        lines = [
+            {
+                "action": n.action,
+                "measure_id": n.measure_id,
+                "level": n.level,
+                "due": n.due.isoformat() if n.due else None,
+            }
+            for n in notice.lines
+        ]
+        await self._session.execute(
+            insert(notices).values(
+                notice_id=notice.notice_id,
+                unit=notice.unit,
+                area=notice.area,
+                episode_id=notice.episode_id,
+                warning_id=notice.warning_id,
+                created_at=notice.created_at,
+                lines=lines,
+            )
+        )
+        return True
+
+    async def get(self, notice_id: str) -> Notice | None:
+        row = (
+            await self._session.execute(select(notices).where(notices.c.notice_id == notice_id))
+        ).first()
+        if row is None:
+            return None
+        lines = tuple(
+            NoticeLine(
+                n["action"],
+                n["measure_id"],
+                n["level"],
+                dt.datetime.fromisoformat(n["due"]) if n["due"] else None,
+            )
+            for n in row.lines
+        )
+        return Notice(
+            row.notice_id, row.unit, row.area, row.episode_id, row.warning_id, row.created_at, lines
+        )

@@ -18,7 +18,7 @@ GIVE_UP_AFTER = dt.timedelta(hours=24)
 @dataclass(frozen=True)
 class Delivery:
     delivery_id: str  # also the idempotency key the subscriber sees
-    bulletin_id: str
+    bulletin_id: str  # the message delivered: a bulletin's id, or a notice's
     subscription_id: str
     seq: int  # the subscriber's own order
     status: Status
@@ -29,6 +29,7 @@ class Delivery:
     last_error: str | None = None
     latency_ms: float | None = None
     delivered_at: dt.datetime | None = None
+    kind: Literal["bulletin", "notice"] = "bulletin"
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ class Subscription:
     min_level: str = "yellow"
     languages: tuple[Language, ...] = ("zh-CN", "en-US")
     district_government: str | None = None  # the district whose government this is
+    unit: str | None = None  # a member unit: it also gets notices of its own tasks
     secret: str = field(default="", repr=False)  # signs webhook bodies (HMAC-SHA256)
     active: bool = True
 
@@ -42,8 +43,8 @@ def check_subscription(subscription: Subscription) -> None:
             raise Rejected("address: an email channel needs a mailbox")
     elif not subscription.address.startswith(("http://", "https://")):
         raise Rejected(f"address: a {subscription.channel} channel needs an http(s) URL")
-    if not subscription.areas:
-        raise Rejected("areas: name at least one area, or 'all'")
+    if not subscription.areas and subscription.unit is None:
+        raise Rejected("areas: name at least one area, or 'all' (or subscribe a unit)")
     for area in subscription.areas:
         if area != ALL and area not in AREAS:
             raise Rejected(f"areas: unknown area code {area!r}")
@@ -71,7 +72,7 @@ def concerns(
     if rank(shown) < rank(subscription.min_level):
         return False
     place = AREAS[area]
-    return any(
+    return any(  # a unit that named no areas hears only of its own tasks
         wanted in (ALL, area)
         or (wanted in REGIONS and place.kind == "district" and place.region == wanted)
         for wanted in subscription.areas

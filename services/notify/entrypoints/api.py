@@ -43,10 +43,15 @@ class SubscriptionIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     channel: Literal["webhook", "sms", "wechat", "weibo", "email"]
     address: str = Field(min_length=3, max_length=500)
-    areas: list[str] = Field(min_length=1, max_length=50, examples=[["main-metro"], ["all"]])
+    areas: list[str] = Field(
+        default_factory=list, max_length=50, examples=[["main-metro"], ["all"]]
+    )
     min_level: Literal["yellow", "orange", "red"] = "yellow"
     languages: list[Literal["zh-CN", "en-US"]] = Field(default=["zh-CN", "en-US"], min_length=1)
     district_government: str | None = None
+    unit: str | None = Field(
+        default=None, description="a member unit: it also gets its task notices"
+    )
     secret: str = Field(default="", max_length=200, description="signs webhook bodies")
 
 
@@ -59,6 +64,7 @@ class SubscriptionOut(BaseModel):
     min_level: str
     languages: list[str]
     district_government: str | None
+    unit: str | None
     active: bool
 
 
@@ -109,7 +115,8 @@ def router(runtime: ServiceRuntime[NotifyUnitOfWork], tokens: TokenStore) -> API
 
     @api.post("/subscriptions", status_code=status.HTTP_201_CREATED, response_model=SubscriptionOut)
     async def subscribe(body: SubscriptionIn, principal: Caller) -> SubscriptionOut:
-        require(principal, "office-duty", "office-director", "hq-commander")
+        if not (principal.role == "agency" and body.unit == principal.unit):
+            require(principal, "office-duty", "office-director", "hq-commander")
         made = Subscription(
             subscription_id=str(uuid.uuid4()),
             name=body.name,
@@ -119,6 +126,7 @@ def router(runtime: ServiceRuntime[NotifyUnitOfWork], tokens: TokenStore) -> API
             min_level=body.min_level,
             languages=tuple(body.languages),
             district_government=body.district_government,
+            unit=body.unit,
             secret=body.secret,
         )
         check_subscription(made)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from services.notify.adapters.channels import ChannelAdapter
 from services.notify.domain.delivery import FIRST_RETRY, Delivery, after_attempt
 from services.notify.domain.model import Bulletin
+from services.notify.domain.notices import Notice
 from services.notify.domain.subscriptions import Subscription, concerns
 from services.notify.service_layer.unit_of_work import NotifyUnitOfWork
 from shared.observability import metrics
@@ -58,6 +59,68 @@ class BulletinMessage:
         return self.bulletin.headline_zh if "zh-CN" in languages else self.bulletin.headline_en
 
 
+@dataclass(frozen=True)
+class NoticeMessage:
+    """A unit's task notice as one delivery carries it."""
+
+    notice: Notice
+    delivery_id: str
+
+    @property
+    def bulletin_id(self) -> str:
+        return self.notice.notice_id
+
+    def as_json(self, languages: tuple[str, ...]) -> dict[str, object]:
+        n = self.notice
+        body: dict[str, object] = {
+            "notice_id": n.notice_id,
+            "unit": n.unit,
+            "area": n.area,
+            "episode_id": n.episode_id,
+            "warning_id": n.warning_id,
+            "tasks": [
+                {
+                    "action": line.action,
+                    "measure_id": line.measure_id,
+                    "level": line.level,
+                    "due": line.due.isoformat() if line.due else None,
+                }
+                for line in n.lines
+            ],
+        }
+        for language in languages:
+            body[language] = {"headline": n.headline(language), "text": n.text(language)}
+        return body
+
+    def as_text(self, languages: tuple[str, ...]) -> str:
+        return "\n\n".join(self.notice.text(language) for language in languages)
+
+    def subject(self, languages: tuple[str, ...]) -> str:
+        return self.notice.headline(languages[0])
+
+
+async def fan_out_notice(notice: Notice, uow: NotifyUnitOfWork) -> int:
+    """One delivery of ``notice`` per active subscription of its unit."""
+    made = 0
+    for subscription in await uow.deliveries.subscriptions():
+        if subscription.unit != notice.unit:
+            continue
+        await uow.deliveries.add_delivery(
+            Delivery(
+                delivery_id=str(uuid.uuid4()),
+                bulletin_id=notice.notice_id,
+                subscription_id=subscription.subscription_id,
+                seq=await uow.deliveries.next_seq(subscription.subscription_id),
+                status="pending",
+                created_at=notice.created_at,
+                next_attempt_at=dt.datetime.now(dt.UTC),
+                kind="notice",
+            )
+        )
+        made += 1
+    return made
+
+
 async def fan_out(
     bulletin: Bulletin, previous: str | None, action: str, uow: NotifyUnitOfWork
 ) -> int:
@@ -98,21 +161,29 @@ async def deliver_due(
     while True:
         async with uow_factory() as uow:
             heads = await uow.deliveries.heads(now())
-            work: list[tuple[Delivery, Subscription, Bulletin]] = []
+            work: list[tuple[Delivery, Subscription, BulletinMessage | NoticeMessage]] = []
             for delivery in heads:
                 subscription = await uow.deliveries.subscription(delivery.subscription_id)
-                bulletin = await uow.bulletins.get(delivery.bulletin_id)
-                if subscription is not None and bulletin is not None:
-                    work.append((delivery, subscription, bulletin))
+                message = await _message(delivery, uow)
+                if subscription is not None and message is not None:
+                    work.append((delivery, subscription, message))
         if not work:
             return attempted
-        for delivery, subscription, bulletin in work:
-            attempt = await channels[subscription.channel].send(
-                subscription, BulletinMessage(bulletin, delivery.delivery_id)
-            )
+        for delivery, subscription, message in work:
+            attempt = await channels[subscription.channel].send(subscription, message)
             updated = after_attempt(delivery, attempt, now(), chance, first_retry)
             async with uow_factory() as uow:
                 await uow.deliveries.save(updated)
                 await uow.commit()
             metrics.deliveries.labels(subscription.channel, updated.status).inc()
             attempted += 1
+
+
+async def _message(
+    delivery: Delivery, uow: NotifyUnitOfWork
+) -> BulletinMessage | NoticeMessage | None:
+    if delivery.kind == "notice":
+        notice = await uow.notices.get(delivery.bulletin_id)
+        return NoticeMessage(notice, delivery.delivery_id) if notice else None
+    bulletin = await uow.bulletins.get(delivery.bulletin_id)
+    return BulletinMessage(bulletin, delivery.delivery_id) if bulletin else None

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from services.notify.domain.model import Bulletin, compose
-from services.notify.service_layer.delivery import fan_out
+from services.notify.domain.notices import notices_for
+from services.notify.service_layer.delivery import fan_out, fan_out_notice
 from services.notify.service_layer.unit_of_work import NotifyUnitOfWork
-from shared.contracts.payloads import BulletinPublished, WarningChanged
+from shared.contracts.payloads import BulletinPublished, ResponseTasks, WarningChanged
 from shared.contracts.topics import BULLETIN_PUBLISHED
 
 
@@ -34,6 +36,13 @@ async def on_warning_changed(change: WarningChanged, uow: NotifyUnitOfWork) -> N
             cap_xml=bulletin.cap_xml,
         ),
     )
+
+
+async def on_task_changes(tasks: ResponseTasks, uow: NotifyUnitOfWork) -> None:
+    """Tell each unit what it is asked to do, or may stop doing (plan §4.2, Annex 1)."""
+    for notice in notices_for(tasks, at=dt.datetime.now(dt.UTC)):
+        if await uow.notices.add(notice):
+            await fan_out_notice(notice, uow)
 
 
 async def list_bulletins(uow: NotifyUnitOfWork, *, area: str | None, limit: int) -> list[Bulletin]:

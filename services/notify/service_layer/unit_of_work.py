@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Self
 
 from services.notify.adapters.delivery_repository import DeliveryRepository
-from services.notify.adapters.repository import BulletinRepository
+from services.notify.adapters.repository import BulletinRepository, NoticeRepository
 from shared.db.uow import SqlUnitOfWork
 
 
@@ -12,4 +12,5 @@ class NotifyUnitOfWork(SqlUnitOfWork):
         await super().__aenter__()
         self.bulletins = BulletinRepository(self.session)
         self.deliveries = DeliveryRepository(self.session)
+        self.notices = NoticeRepository(self.session)
         return self

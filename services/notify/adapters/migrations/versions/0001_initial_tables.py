@@ -60,6 +60,7 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("latency_ms", sa.Float(), nullable=True),
         sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("kind", sa.String(length=12), nullable=False),
         sa.PrimaryKeyConstraint("delivery_id"),
         sa.UniqueConstraint("bulletin_id", "subscription_id", name="uq_notify_delivery_pair"),
     )
@@ -68,6 +69,17 @@ def upgrade() -> None:
             "ix_notify_deliveries_queue", ["subscription_id", "status", "seq"], unique=False
         )
 
+    op.create_table(
+        "notify_notices",
+        sa.Column("notice_id", sa.String(length=64), nullable=False),
+        sa.Column("unit", sa.String(length=100), nullable=False),
+        sa.Column("area", sa.String(length=32), nullable=False),
+        sa.Column("episode_id", sa.String(length=64), nullable=False),
+        sa.Column("warning_id", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("lines", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("notice_id"),
+    )
     op.create_table(
         "notify_subscriptions",
         sa.Column("subscription_id", sa.String(length=64), nullable=False),
@@ -78,6 +90,7 @@ def upgrade() -> None:
         sa.Column("min_level", sa.String(length=8), nullable=False),
         sa.Column("languages", sa.JSON(), nullable=False),
         sa.Column("district_government", sa.String(length=32), nullable=True),
+        sa.Column("unit", sa.String(length=100), nullable=True),
         sa.Column("secret", sa.String(length=200), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("subscription_id"),
@@ -88,6 +101,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     drop_messaging_tables_v1("notify")
     op.drop_table("notify_subscriptions")
+    op.drop_table("notify_notices")
     with op.batch_alter_table("notify_deliveries", schema=None) as batch_op:
         batch_op.drop_index("ix_notify_deliveries_queue")
 
