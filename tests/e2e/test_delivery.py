@@ -182,6 +182,10 @@ async def test_a_webhook_down_for_a_while_gets_everything_in_order_once(
     assert webhook_log and webhook_log[0]["status"] == "delivered"
     assert webhook_log[0]["last_status"] == 204 and webhook_log[0]["latency_ms"] is not None
 
+    page = await client.get(f"/notify/bulletins/{first}.html")
+    assert page.headers["content-type"].startswith("text/html") and "江北" not in page.text
+    assert "沙坪坝区" in page.text and "Shapingba" in page.text
+    assert (await client.get(f"/notify/bulletins/{first}.cap")).text.count("<info>") == 2
     feed = await client.get("/notify/feed.atom")
     assert feed.headers["content-type"].startswith("application/atom+xml")
     parsed = etree.fromstring(feed.content)

@@ -38,6 +38,7 @@ bulletins = Table(
     Column("text_en", Text, nullable=False),
     Column("published_at", UtcDateTime(), nullable=False),
     Column("cap_xml", Text, nullable=False),
+    Column("html", Text, nullable=False),
     Index("ix_notify_bulletins_episode", "area", "episode_id"),
 )
 

@@ -39,6 +39,7 @@ class Bulletin:
     text_en: str
     published_at: dt.datetime
     cap_xml: str = ""
+    html: str = ""
 
 
 SENDER = "airwarn@cq.gov.cn"  # CAP <sender>: the system that signs the city's warnings
@@ -77,4 +78,5 @@ def compose(change: WarningChanged, *, bulletin_id: str, earlier: list[Bulletin]
         text_en=en.plain_text(),
         published_at=change.decided_at,
         cap_xml=cap,
+        html=content.html(),
     )

@@ -97,6 +97,19 @@ def router(runtime: ServiceRuntime[NotifyUnitOfWork], tokens: TokenStore) -> API
             found = await handlers.list_bulletins(uow, area=area, limit=max(1, min(limit, 1000)))
         return [BulletinOut.model_validate(b, from_attributes=True) for b in found]
 
+    @api.get("/bulletins/{bulletin_id}.html", response_class=Response)
+    async def page(bulletin_id: str) -> Response:
+        """The bulletin as an HTML page, Chinese then English."""
+        async with runtime.uow() as uow:
+            found = await uow.bulletins.get(bulletin_id)
+        if found is None:
+            raise NotFound(f"no bulletin {bulletin_id}")
+        document = (
+            f"<!doctype html><html><meta charset=utf-8><title>{escape(found.headline_zh)}</title>"
+            f"<body>{found.html}</body></html>"
+        )
+        return Response(document, media_type="text/html; charset=utf-8")
+
     @api.get("/bulletins/{bulletin_id}.cap", response_class=Response)
     async def cap(bulletin_id: str) -> Response:
         """The bulletin's CAP 1.2 message."""

@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("text_en", sa.Text(), nullable=False),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("cap_xml", sa.Text(), nullable=False),
+        sa.Column("html", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("seq"),
         sa.UniqueConstraint("bulletin_id"),
     )
