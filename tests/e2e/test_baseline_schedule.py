@@ -33,12 +33,15 @@ async def test_areas_with_observations_but_no_forecast_get_a_baseline(
     ).status_code == 201
 
     runtime = app.state.runtimes["forecast"]
-    now = dt.datetime.now(dt.UTC)
+    # inside one clock hour whatever the wall clock says, so the rerun falls in the same hour
+    now = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0) + dt.timedelta(
+        minutes=1
+    )
     async with runtime.uow() as uow:
         issued = await issue_baselines(uow, now=now)
     assert list(issued) == ["500152"], "500153 has a fresh external forecast"
     async with runtime.uow() as uow:
-        again = await issue_baselines(uow, now=now + dt.timedelta(minutes=10))
+        again = await issue_baselines(uow, now=now + dt.timedelta(minutes=30))
     assert [a.created for a in again.values()] == [False], "once per hour, published once"
 
     latest = (await client.get("/forecast/forecasts/500152/latest")).json()
