@@ -29,6 +29,8 @@ from shared.contracts.payloads import (
     BulletinPublished,
     DayValues,
     ResponseTasks,
+    SupportedDate,
+    SupportedTime,
     TaskChange,
     WarningChanged,
 )
@@ -55,7 +57,7 @@ class _Event(BaseModel):
 
 class ForecastEvent(_Event):
     type: Literal["forecast"]
-    issued_at: dt.datetime
+    issued_at: SupportedTime
     source: str = "scenario"
     days: list[DayValues] = Field(min_length=1)
 
@@ -64,7 +66,7 @@ class ObservationEvent(_Event):
     model_config = ConfigDict(extra="allow")
 
     type: Literal["observation"]
-    date: dt.date
+    date: SupportedDate
     source: str = "scenario"
 
 
@@ -72,9 +74,9 @@ class AdvisoryEvent(_Event):
     type: Literal["advisory"]
     level: Literal["yellow", "orange", "red"]
     issuer: str = Field(min_length=1)
-    issued_at: dt.datetime
-    start: dt.date
-    end: dt.date
+    issued_at: SupportedTime
+    start: SupportedDate
+    end: SupportedDate
     pollutant: Literal["PM2.5", "O3"] | None = None
 
 

@@ -23,3 +23,7 @@ class Unauthenticated(PermissionError):
 
 class Forbidden(PermissionError):
     """The caller is known but its role may not do this (HTTP 403)."""
+
+
+class UnsupportedMediaType(ValueError):
+    """A request body in a format the endpoint does not take (HTTP 415)."""

@@ -11,7 +11,14 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from shared.errors import Conflict, Forbidden, NotFound, Rejected, Unauthenticated
+from shared.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    Rejected,
+    Unauthenticated,
+    UnsupportedMediaType,
+)
 from shared.runtime import ServiceRuntime
 
 log = logging.getLogger(__name__)
@@ -75,6 +82,9 @@ def _install_error_handlers(app: FastAPI) -> None:
             {"detail": str(exc)}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
         )
 
+    async def unsupported(_request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=415)
+
     async def forbidden(_request: Request, exc: Exception) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=403)
 
@@ -87,4 +97,5 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotFound, not_found)
     app.add_exception_handler(Unauthenticated, unauthenticated)
     app.add_exception_handler(Forbidden, forbidden)
+    app.add_exception_handler(UnsupportedMediaType, unsupported)
     app.add_exception_handler(Exception, unexpected)

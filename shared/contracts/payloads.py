@@ -8,11 +8,32 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from shared.areas import AREAS
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def _supported_year(value: dt.date) -> dt.date:
+    """Dates far outside the system's life are typing errors, and break date arithmetic."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"{value.isoformat()} is outside the years {FIRST_YEAR}–{LAST_YEAR}")
+    return value
+
+
+#: a date, or a time, in the years the system serves
+SupportedDate = Annotated[dt.date, AfterValidator(_supported_year)]
+SupportedTime = Annotated[dt.datetime, AfterValidator(_supported_year)]
 
 WarningLevel = Literal["yellow", "orange", "red"]
 ResponseLevel = Literal["III", "II", "I"]
@@ -38,7 +59,7 @@ class DayValues(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    date: dt.date
+    date: SupportedDate
     pm25: float | None = Field(default=None, ge=0, description="PM2.5 24-h mean, µg/m³")
     pm10: float | None = Field(default=None, ge=0, description="PM10 24-h mean, µg/m³")
     so2: float | None = Field(default=None, ge=0, description="SO2 24-h mean, µg/m³")
@@ -59,7 +80,7 @@ class ForecastIssued(Payload):
     forecast_id: str
     kind: Literal["forecast", "observation"] = "forecast"
     source: str = Field(min_length=1, description="who produced it, e.g. city-office")
-    issued_at: dt.datetime = Field(description="issue time, timezone-aware")
+    issued_at: SupportedTime = Field(description="issue time, timezone-aware")
     days: list[DayValues] = Field(min_length=1)
 
     @field_validator("issued_at")

@@ -90,3 +90,13 @@ async def test_observations_have_their_own_door(app: FastAPI, client: httpx.Asyn
     assert again.status_code == 200
     seen = (await client.get("/forecast/forecasts/500110", params={"kind": "observation"})).json()
     assert len(seen) == 1 and seen[0]["kind"] == "observation"
+
+
+async def test_dates_out_of_the_systems_years_are_refused(client: httpx.AsyncClient) -> None:
+    """Found by fuzzing: year 9999 broke date arithmetic (a 500); now a 422 naming it."""
+    body = forecast_body("500111")
+    body["days"][0]["date"] = "9999-12-31"
+    refused = await client.post("/forecast/forecasts", json=body)
+    assert refused.status_code == 422 and "outside the years 2000–2100" in refused.text
+    observed = {"area": "500111", "source": "m", "days": [{"date": "9999-12-31", "pm25": 1}]}
+    assert (await client.post("/forecast/observations", json=observed)).status_code == 422

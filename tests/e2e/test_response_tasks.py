@@ -218,6 +218,13 @@ async def test_an_inventory_imports_as_a_version_and_is_checked(client: httpx.As
     # SO2 30/150, NOx 50/300, PM 12/80, VOCs 70/400; SO2+NOx 36.7 % < 40 %
     assert shares == {"so2": 0.2, "nox": 0.1667, "pm": 0.15, "vocs": 0.175}
     assert (check["met"], check["traded"], check["without_plan"]) == (False, False, ["E2"])
+    office = bearer("dev-office-duty")
+    empty = await client.put(
+        url, content=b"", headers={**office, "content-type": "application/json"}
+    )
+    assert empty.status_code == 422 and "Invalid JSON" in empty.text
+    plain = await client.put(url, content=b"x", headers={**office, "content-type": "text/plain"})
+    assert plain.status_code == 415
     no_level = await client.get(f"{url}/check")
     assert no_level.status_code == 422 and "no active warning" in no_level.text
 

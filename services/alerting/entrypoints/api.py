@@ -17,7 +17,7 @@ from services.alerting.service_layer import handlers
 from services.alerting.service_layer.handlers import Policy
 from services.alerting.service_layer.unit_of_work import AlertingUnitOfWork
 from shared.auth import Principal, TokenStore
-from shared.contracts.payloads import DayValues
+from shared.contracts.payloads import DayValues, SupportedDate, SupportedTime
 from shared.runtime import ServiceRuntime
 
 
@@ -27,9 +27,9 @@ class AdvisoryIn(BaseModel):
     area: str = Field(examples=["500101"])
     level: Literal["yellow", "orange", "red"]
     issuer: str = Field(min_length=1, max_length=100, examples=["southwest-centre"])
-    issued_at: dt.datetime | None = Field(default=None, description="default: now")
-    start: dt.date
-    end: dt.date
+    issued_at: SupportedTime | None = Field(default=None, description="default: now")
+    start: SupportedDate
+    end: SupportedDate
     pollutant: Literal["PM2.5", "O3"] | None = None
 
 

@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -37,7 +38,14 @@ class _Group:
 
 def parse_csv(text: str, *, default_source: str) -> tuple[list[SubmitForecast], list[list[int]]]:
     """The forecasts in ``text`` and, for each, the CSV line of each of its days."""
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return _parse(reader, default_source)
+    except csv.Error as exc:
+        raise Rejected(f"line {reader.line_num}: not valid CSV: {exc}") from exc
+
+
+def _parse(reader: Any, default_source: str) -> tuple[list[SubmitForecast], list[list[int]]]:
     try:
         header = next(reader)
     except StopIteration:

@@ -13,7 +13,7 @@ from services.forecast.domain.duty import stale_since
 from services.forecast.domain.model import Forecast
 from services.forecast.service_layer import duty, handlers
 from services.forecast.service_layer.unit_of_work import ForecastUnitOfWork
-from shared.contracts.payloads import DayValues
+from shared.contracts.payloads import DayValues, SupportedTime
 from shared.errors import NotFound, Rejected
 from shared.runtime import ServiceRuntime
 
@@ -28,7 +28,7 @@ class ForecastIn(BaseModel):
     area: str = Field(examples=["500103"])
     source: str = Field(min_length=1, max_length=100, examples=["city-office"])
     kind: Literal["forecast", "observation"] = "forecast"
-    issued_at: dt.datetime
+    issued_at: SupportedTime
     days: list[DayValues] = Field(min_length=1, max_length=31)
     units: dict[str, UnitName] = Field(
         default_factory=dict,
@@ -57,7 +57,7 @@ class ObservationIn(BaseModel):
 
     area: str
     source: str = Field(min_length=1, max_length=100, examples=["monitoring-centre"])
-    issued_at: dt.datetime | None = Field(
+    issued_at: SupportedTime | None = Field(
         default=None, description="default: the end (00:00 local) of the last day observed"
     )
     days: list[DayValues] = Field(min_length=1, max_length=31)

@@ -21,7 +21,14 @@ FALSE = {"no", "n", "false", "0", "否", ""}
 
 
 def parse_inventory_csv(text: str) -> list[Source]:
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return _parse(reader)
+    except csv.Error as exc:
+        raise Rejected(f"line {reader.line_num}: not valid CSV: {exc}") from exc
+
+
+def _parse(reader: csv.DictReader[str]) -> list[Source]:
     header = [name.strip() for name in (reader.fieldnames or [])]
     if not header:
         raise Rejected("line 1: the CSV is empty; a header row is required")

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.response.adapters.report_rendering import chart_png, report_html
 from services.response.domain.inventory import Source, WarningLevel
@@ -21,7 +21,7 @@ from services.response.domain.tasks import ACTIVE, Task
 from services.response.service_layer import evaluation, handlers, inventory
 from services.response.service_layer.unit_of_work import ResponseUnitOfWork
 from shared.auth import Principal, TokenStore
-from shared.errors import Rejected
+from shared.errors import Rejected, UnsupportedMediaType
 from shared.runtime import ServiceRuntime
 
 MAX_UPLOAD_BYTES = 5_000_000
@@ -162,7 +162,12 @@ def router(runtime: ServiceRuntime[ResponseUnitOfWork], tokens: TokenStore) -> A
             "requestBody": {
                 "content": {
                     "text/csv": {"schema": {"type": "string"}},
-                    "application/json": {"schema": InventoryIn.model_json_schema()},
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "description": '{"sources": [...]} as in InventoryOut',
+                        }
+                    },
                 }
             }
         },
@@ -172,11 +177,23 @@ def router(runtime: ServiceRuntime[ResponseUnitOfWork], tokens: TokenStore) -> A
         raw = await request.body()
         if len(raw) > MAX_UPLOAD_BYTES:
             raise Rejected(f"the inventory is larger than {MAX_UPLOAD_BYTES} bytes")
-        if request.headers.get("content-type", "").startswith("text/csv"):
-            sources = parse_inventory_csv(raw.decode("utf-8-sig"))
-        else:
-            body = InventoryIn.model_validate_json(raw)
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith("text/csv"):
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                raise Rejected(f"the CSV is not UTF-8: {exc}") from exc
+            sources = parse_inventory_csv(text)
+        elif content_type.startswith("application/json"):
+            try:
+                body = InventoryIn.model_validate_json(raw)
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(part) for part in first["loc"]) or "body"
+                raise Rejected(f"{where}: {first['msg']}") from None
             sources = [Source(**s.model_dump()) for s in body.sources]
+        else:
+            raise UnsupportedMediaType("send the inventory as text/csv or application/json")
         async with runtime.uow() as uow:
             version = await inventory.import_inventory(district, sources, principal, uow)
         return InventoryOut(
