@@ -69,6 +69,7 @@ def build_app(
         on_startup=startup,
         on_shutdown=shutdown,
         bus_ready=bus_ready,
+        max_body_bytes=settings.max_body_bytes,
     )
     app.state.bus = bus
     app.state.runtimes = {rt.name: rt for rt in runtimes}

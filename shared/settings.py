@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     consumer_retry_max_seconds: float = Field(default=30.0, gt=0)
     memory_partitions: int = Field(default=4, ge=1)
     log_level: str = "INFO"
+    #: the largest request body any endpoint reads (HTTP 413 above it)
+    max_body_bytes: int = Field(default=5_000_000, ge=1024)
     #: bearer tokens (hashed) and their roles; unset: the packaged development tokens
     tokens_file: Path | None = None
     #: approve every warning proposal at once by the right role (rehearsal, replay)

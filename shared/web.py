@@ -19,6 +19,7 @@ from shared.errors import (
     Unauthenticated,
     UnsupportedMediaType,
 )
+from shared.limits import BodySizeLimit
 from shared.runtime import ServiceRuntime
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ def create_app(
     on_startup: Callable[[], Awaitable[None]],
     on_shutdown: Callable[[], Awaitable[None]],
     bus_ready: Callable[[], Awaitable[bool]],
+    max_body_bytes: int = 5_000_000,
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -42,6 +44,8 @@ def create_app(
             await on_shutdown()
 
     app = FastAPI(title=title, lifespan=lifespan)
+    # No CORS middleware: browsers on other origins are refused by default (issue 7).
+    app.add_middleware(BodySizeLimit, limit=max_body_bytes)
     for prefix, router in routers.items():
         app.include_router(router, prefix=f"/{prefix}")
 

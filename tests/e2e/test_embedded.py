@@ -103,3 +103,16 @@ async def test_a_warning_episode_gives_tasks_and_bulletins_in_order(
     await eventually(lambda: len(on_bus(app, BULLETIN_PUBLISHED.name)) == 3, what="bulletin events")
     published = [e.payload.msg_type for e in on_bus(app, BULLETIN_PUBLISHED.name)]
     assert published == ["Alert", "Update", "Cancel"]
+
+
+async def test_oversized_bodies_are_refused_before_they_are_read(client: httpx.AsyncClient) -> None:
+    huge = b"x" * 5_000_001
+    refused = await client.post(
+        "/forecast/forecasts/csv", content=huge, headers={"content-type": "text/csv"}
+    )
+    assert refused.status_code == 413 and "larger than 5000000 bytes" in refused.text
+    no_cors = await client.options(
+        "/forecast/forecasts",
+        headers={"origin": "https://elsewhere.example", "access-control-request-method": "POST"},
+    )
+    assert "access-control-allow-origin" not in no_cors.headers
