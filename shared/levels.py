@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, Literal
 
 WARNING_LEVELS: Final = ("yellow", "orange", "red")
 RESPONSE_LEVEL: Final = {"yellow": "III", "orange": "II", "red": "I"}
+WARNING_LEVEL_OF: Final[dict[str, Literal["yellow", "orange", "red"]]] = {
+    "III": "yellow",
+    "II": "orange",
+    "I": "red",
+}
 LEVEL_NAMES: Final = {
     "yellow": ("黄色", "Yellow"),
     "orange": ("橙色", "Orange"),

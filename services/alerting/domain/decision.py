@@ -9,7 +9,8 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from services.alerting.domain.episodes import Episode, episodes
-from services.alerting.domain.rules import Day, Level, rank
+from services.alerting.domain.rules import Day, Level
+from shared.levels import rank
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 LEAD_TIME = dt.timedelta(hours=24)

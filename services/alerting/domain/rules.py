@@ -12,12 +12,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from shared.levels import rank
+
 Level = Literal["yellow", "orange", "red"]
 Clause = Literal["aqi", "pm25", "o3"]
 EpisodePollutant = Literal["PM2.5", "O3"]
-
-LEVELS: tuple[Level, ...] = ("yellow", "orange", "red")
-RESPONSE: dict[Level, str] = {"yellow": "III", "orange": "II", "red": "I"}
 
 # Thresholds of rules §1 and §2; every comparison is strict except AQI >= 500.
 HEAVY_AQI = 200
@@ -28,11 +27,6 @@ PEAK_PM25 = 150.0
 HEAVY_O3 = 215.0
 PEAK_O3 = 265.0
 SHORT_TERM_HOURLY_AQI = 200
-
-
-def rank(level: Level | None) -> int:
-    """0 for none, then yellow 1 < orange 2 < red 3."""
-    return 0 if level is None else LEVELS.index(level) + 1
 
 
 def highest(*levels: Level | None) -> Level | None:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from services.alerting.domain.decision import LOCAL, Action, OwnWarning
-from services.alerting.domain.rules import Level, rank
+from services.alerting.domain.rules import Level
+from shared.levels import rank
 
 Cause = Literal["forecast", "advisory", "region"]
 CAUSE_ORDER: tuple[Cause, ...] = ("forecast", "advisory", "region")

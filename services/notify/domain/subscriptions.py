@@ -58,7 +58,7 @@ def check_subscription(subscription: Subscription) -> None:
 
 
 def concerns(
-    subscription: Subscription, *, area: str, level: str | None, previous: str | None, action: str
+    subscription: Subscription, *, area: str, level: str | None, previous: str | None
 ) -> bool:
     """Whether a bulletin about ``area`` at ``level`` goes to ``subscription``.
 

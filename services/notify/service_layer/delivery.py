@@ -7,6 +7,7 @@ import random
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 from services.notify.adapters.channels import ChannelAdapter
 from services.notify.domain.delivery import FIRST_RETRY, Delivery, after_attempt
@@ -99,51 +100,46 @@ class NoticeMessage:
         return self.notice.headline(languages[0])
 
 
+async def _queue(
+    uow: NotifyUnitOfWork,
+    subscription: Subscription,
+    message_id: str,
+    kind: Literal["bulletin", "notice"],
+    created_at: dt.datetime,
+) -> None:
+    """A pending delivery, behind the subscriber's earlier ones."""
+    await uow.deliveries.add_delivery(
+        Delivery(
+            delivery_id=str(uuid.uuid4()),
+            bulletin_id=message_id,
+            subscription_id=subscription.subscription_id,
+            seq=await uow.deliveries.next_seq(subscription.subscription_id),
+            status="pending",
+            created_at=created_at,
+            next_attempt_at=dt.datetime.now(dt.UTC),
+            kind=kind,
+        )
+    )
+
+
 async def fan_out_notice(notice: Notice, uow: NotifyUnitOfWork) -> int:
     """One delivery of ``notice`` per active subscription of its unit."""
-    made = 0
-    for subscription in await uow.deliveries.subscriptions():
-        if subscription.unit != notice.unit:
-            continue
-        await uow.deliveries.add_delivery(
-            Delivery(
-                delivery_id=str(uuid.uuid4()),
-                bulletin_id=notice.notice_id,
-                subscription_id=subscription.subscription_id,
-                seq=await uow.deliveries.next_seq(subscription.subscription_id),
-                status="pending",
-                created_at=notice.created_at,
-                next_attempt_at=dt.datetime.now(dt.UTC),
-                kind="notice",
-            )
-        )
-        made += 1
-    return made
+    wanted = [s for s in await uow.deliveries.subscriptions() if s.unit == notice.unit]
+    for subscription in wanted:
+        await _queue(uow, subscription, notice.notice_id, "notice", notice.created_at)
+    return len(wanted)
 
 
-async def fan_out(
-    bulletin: Bulletin, previous: str | None, action: str, uow: NotifyUnitOfWork
-) -> int:
-    """One delivery per subscriber the bulletin concerns, queued behind its earlier ones."""
-    made = 0
-    for subscription in await uow.deliveries.subscriptions():
-        if not concerns(
-            subscription, area=bulletin.area, level=bulletin.level, previous=previous, action=action
-        ):
-            continue
-        await uow.deliveries.add_delivery(
-            Delivery(
-                delivery_id=str(uuid.uuid4()),
-                bulletin_id=bulletin.bulletin_id,
-                subscription_id=subscription.subscription_id,
-                seq=await uow.deliveries.next_seq(subscription.subscription_id),
-                status="pending",
-                created_at=bulletin.published_at,
-                next_attempt_at=dt.datetime.now(dt.UTC),
-            )
-        )
-        made += 1
-    return made
+async def fan_out(bulletin: Bulletin, previous: str | None, uow: NotifyUnitOfWork) -> int:
+    """One delivery per subscriber the bulletin concerns."""
+    wanted = [
+        s
+        for s in await uow.deliveries.subscriptions()
+        if concerns(s, area=bulletin.area, level=bulletin.level, previous=previous)
+    ]
+    for subscription in wanted:
+        await _queue(uow, subscription, bulletin.bulletin_id, "bulletin", bulletin.published_at)
+    return len(wanted)
 
 
 async def deliver_due(

@@ -17,7 +17,7 @@ async def on_warning_changed(change: WarningChanged, uow: NotifyUnitOfWork) -> N
     earlier = await uow.bulletins.of_episode(change.area, change.episode_id)
     bulletin = compose(change, bulletin_id=str(uuid.uuid4()), earlier=earlier)
     await uow.bulletins.add(bulletin)
-    await fan_out(bulletin, change.previous_level, change.action, uow)
+    await fan_out(bulletin, change.previous_level, uow)
     await uow.publish(
         BULLETIN_PUBLISHED,
         BulletinPublished(

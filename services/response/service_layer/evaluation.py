@@ -11,10 +11,10 @@ from services.response.domain.evaluation import (
     highest_level,
 )
 from services.response.domain.inventory import ReductionCheck, reduction_check
-from services.response.service_layer.inventory import LEVEL_OF_RESPONSE
 from services.response.service_layer.unit_of_work import ResponseUnitOfWork
 from shared.contracts.payloads import ForecastIssued
 from shared.errors import NotFound
+from shared.levels import WARNING_LEVEL_OF
 
 #: days of air quality shown around the episode
 MARGIN = dt.timedelta(days=2)
@@ -46,6 +46,6 @@ async def episode_report(
     version, sources = await uow.inventories.current(response.area)
     reductions: ReductionCheck | None = None
     if version:
-        level = LEVEL_OF_RESPONSE[highest_level(response, timeline)]
+        level = WARNING_LEVEL_OF[highest_level(response, timeline)]
         reductions = reduction_check(sources, level, response.pollutant or "PM2.5")
     return build_report(response, timeline, tasks, air, reductions, now or dt.datetime.now(dt.UTC))

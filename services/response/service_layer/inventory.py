@@ -13,8 +13,7 @@ from services.response.service_layer.unit_of_work import ResponseUnitOfWork
 from shared.areas import AREAS
 from shared.auth import Principal, require
 from shared.errors import NotFound, Rejected
-
-LEVEL_OF_RESPONSE: dict[str, WarningLevel] = {"III": "yellow", "II": "orange", "I": "red"}
+from shared.levels import WARNING_LEVEL_OF
 
 
 async def import_inventory(
@@ -45,7 +44,7 @@ async def check_reductions(
         active = [r for r in await uow.responses.all(area=district, active=True)]
         if not active:
             raise Rejected(f"{district} has no active warning: name a level and a pollutant")
-        level = level or LEVEL_OF_RESPONSE[active[-1].response_level]
+        level = level or WARNING_LEVEL_OF[active[-1].response_level]
         pollutant = pollutant or active[-1].pollutant or "PM2.5"
     version, sources = await uow.inventories.current(district)
     if version == 0:

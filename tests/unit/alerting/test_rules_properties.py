@@ -18,7 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.alerting.domain.episodes import episodes
-from services.alerting.domain.rules import Day, level_of, rank
+from services.alerting.domain.rules import Day, level_of
+from shared.levels import rank
 
 BASE = dt.date(2023, 1, 10)
 ONE = dt.timedelta(days=1)
