@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from collections.abc import Callable
@@ -26,7 +27,6 @@ effects = Table(
     "contract_effects",
     metadata,
     Column("seq", Integer, primary_key=True, autoincrement=True),
-    Column("event_id", String(64), nullable=False),
     Column("area", String(32), nullable=False),
     Column("source", String(100), nullable=False),
 )
@@ -66,9 +66,7 @@ def forecast_event(topic: Topic, area: str, label: str) -> Event[Any]:
 
 
 async def record_effect(payload: ForecastIssued, uow: SqlUnitOfWork) -> None:
-    await uow.session.execute(
-        insert(effects).values(event_id="-", area=payload.area, source=payload.source)
-    )
+    await uow.session.execute(insert(effects).values(area=payload.area, source=payload.source))
 
 
 async def contract_runtime(bus: Bus, database_url: str, topic: Topic) -> ServiceRuntime[Any]:
@@ -125,7 +123,7 @@ async def read_raw(
     await consumer.start()
     found: list[RawMessage] = []
     try:
-        loop = __import__("asyncio").get_running_loop()
+        loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while (len(found) < expected or (until and not until(found))) and loop.time() < deadline:
             batch = await consumer.getmany(timeout_ms=500)

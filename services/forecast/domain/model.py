@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from services.forecast.domain.units import Unit, to_native
@@ -36,7 +36,6 @@ class Forecast:
     kind: str  # "forecast" | "observation"
     issued_at: dt.datetime
     days: tuple[DayValues, ...]
-    events: list[object] = field(default_factory=list, compare=False, repr=False)
 
     def same_content(self, other: Forecast) -> bool:
         return (self.area, self.source, self.kind, self.issued_at, self.days) == (
