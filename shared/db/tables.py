@@ -1,4 +1,5 @@
-"""The tables every service has: its transactional outbox and its processed-events inbox.
+"""The tables every service has: its transactional outbox, its processed-events inbox
+and its audit log (shared.db.audit).
 
 Each service prefixes them with its own name, so services stay apart whether
 they get a database each or share one.
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import JSON, BigInteger, Column, Index, Integer, MetaData, String, Table
 
+from shared.db.audit import audit_table
 from shared.db.types import UtcDateTime
 
 Seq = BigInteger().with_variant(Integer(), "sqlite")
@@ -19,6 +21,7 @@ Seq = BigInteger().with_variant(Integer(), "sqlite")
 class MessagingTables:
     outbox: Table
     processed: Table
+    audit: Table
 
 
 def messaging_tables(metadata: MetaData, service: str) -> MessagingTables:
@@ -45,4 +48,4 @@ def messaging_tables(metadata: MetaData, service: str) -> MessagingTables:
         Column("topic", String(128), nullable=False),
         Column("processed_at", UtcDateTime(), nullable=False),
     )
-    return MessagingTables(outbox, processed)
+    return MessagingTables(outbox, processed, audit_table(metadata, service))

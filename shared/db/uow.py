@@ -2,7 +2,9 @@
 
 Events a handler publishes are written to the outbox in the same transaction
 as its changes, and the id of the event it consumed is recorded in the same
-transaction too; both reach the world only if the transaction commits.
+transaction too; both reach the world only if the transaction commits. So do the
+audit log's entries for its changes: nothing is audited that did not happen, and
+nothing happens unaudited.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared.contracts.envelope import Event, new_event
 from shared.contracts.payloads import Payload
 from shared.contracts.topics import Topic
+from shared.db.audit import Entry, append, new_entry
 from shared.db.tables import MessagingTables
 
 
@@ -35,10 +38,12 @@ class SqlUnitOfWork:
         self._source = source
         self._on_commit = on_commit
         self._published = False
+        self._audit: list[Entry] = []
         self.trace_id: str | None = None
 
     async def __aenter__(self) -> Self:
         self.session = self._session_factory()
+        self._audit = []
         return self
 
     async def __aexit__(
@@ -47,18 +52,30 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._audit = []
         await self.session.rollback()
         await self.session.close()
 
     async def commit(self) -> None:
+        # The chain is appended last, just before the commit: its lock is then held only
+        # that long, and never while this transaction waits for other locks.
+        entries, self._audit = self._audit, []
+        await append(self.session, self._tables.audit, entries)
         await self.session.commit()
         if self._published and self._on_commit is not None:
             self._on_commit()
         self._published = False
 
     async def rollback(self) -> None:
+        self._audit = []
         await self.session.rollback()
         self._published = False
+
+    async def record(self, entity: str, key: str, action: str, before: Any, after: Any) -> None:
+        """Audit a change made in this transaction: ``before`` and ``after`` are snapshots
+        of the thing (dataclasses, pydantic models, dicts; ``None`` where it did not exist),
+        by the current actor (``shared.observability.context``). Written at commit."""
+        self._audit.append(new_entry(entity, key, action, before, after))
 
     async def publish(self, topic: Topic, payload: Payload) -> Event[Any]:
         """Queue an event in the outbox; it leaves when this transaction commits."""
