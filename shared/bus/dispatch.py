@@ -13,12 +13,13 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from shared.bus.base import EventHandler
-from shared.contracts.envelope import DecodeError, RawMessage, decode
+from shared.contracts.envelope import DecodeError, Event, RawMessage, decode
 from shared.contracts.topics import Topic
 from shared.errors import Rejected
-from shared.observability import metrics
+from shared.observability import context, metrics
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,16 @@ class Dispatcher:
         except DecodeError as exc:
             await self._send_to_dlq(raw, f"undecodable: {exc}")
             return
+        # What the handler changes is audited as done on this message's behalf.
+        actor = context.actor.set(f"bus:{self.topic.name}")
+        event_id = context.event_id.set(event.id)
+        try:
+            await self._handle(raw, event)
+        finally:
+            context.event_id.reset(event_id)
+            context.actor.reset(actor)
+
+    async def _handle(self, raw: RawMessage, event: Event[Any]) -> None:
         delay = 0.05
         while True:
             started = asyncio.get_running_loop().time()
