@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from shared.areas import load_areas_file
 from shared.bus.base import Bus, Consumer, EventHandler
 from shared.contracts.envelope import Event
 from shared.contracts.topics import Topic
@@ -95,6 +96,8 @@ class ServiceRuntime(Generic[U]):
         subscriptions: list[Subscription[U]],
         jobs: list[Job] | None = None,
     ) -> ServiceRuntime[U]:
+        if settings.areas_file is not None:
+            load_areas_file(settings.areas_file)
         return cls(
             name,
             database_url=settings.database_url_for(name),

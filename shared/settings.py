@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=5_000_000, ge=1024)
     #: bearer tokens (hashed) and their roles; unset: the packaged development tokens
     tokens_file: Path | None = None
+    #: a JSON file of areas beyond Chongqing's (``shared.areas.parse_areas``), registered
+    #: by each service at start-up; unset: exactly the plan's areas
+    areas_file: Path | None = None
     #: approve every warning proposal at once by the right role (rehearsal, replay)
     alerting_auto_approve: bool = False
     #: how often the forecast service checks the 4-hour duty rule

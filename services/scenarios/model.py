@@ -28,9 +28,12 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from shared.areas import DISTRICTS, REGIONS, Area, members
+from shared.areas import CHONGQING, Area, members
 
 LOCAL = ZoneInfo("Asia/Shanghai")
+# Scenarios are Chongqing's weather: areas a deployment registers beyond it are never in one.
+REGIONS = {code: area for code, area in CHONGQING.items() if area.kind == "region"}
+DISTRICTS = {code: area for code, area in CHONGQING.items() if area.kind == "district"}
 ONE_DAY = dt.timedelta(days=1)
 
 #: Day-to-day variation shared by a region's districts (log scale): the weather.

@@ -12,6 +12,7 @@ from services.response.domain.evaluation import TimelineEntry
 from services.response.domain.model import Response, apply_change, report_task
 from services.response.domain.tasks import ACTIVE, Task
 from services.response.service_layer.unit_of_work import ResponseUnitOfWork
+from shared.areas import in_chongqing
 from shared.auth import Principal
 from shared.contracts.payloads import ResponseTasks, TaskChange, WarningChanged
 from shared.contracts.topics import RESPONSE_TASKS
@@ -31,6 +32,8 @@ async def on_warning_changed(
         response.episode_id,
         TimelineEntry(change.decided_at, change.action, change.level, change.response_level),
     )
+    if not in_chongqing(change.area):
+        return  # the measure catalogue is Chongqing's: a registered extra area has no tasks
     existing = await uow.responses.tasks(episode_id=response.episode_id)
     changed, announced = task_rules.plan_tasks(change, response.episode_id, existing, catalog)
     report = report_task(change, response)
