@@ -21,6 +21,7 @@ run: install
 
 ## install, start a real Kafka broker and PostgreSQL, lint, run every test, stop them
 test: install lint
+	deploy/local/chromium.sh
 	deploy/local/test.sh
 
 lint: install

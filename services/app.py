@@ -9,9 +9,11 @@ from typing import Any
 from fastapi import FastAPI
 
 from services.alerting import bootstrap as alerting
+from services.console.router import router as console_router
 from services.forecast import bootstrap as forecast
 from services.notify import bootstrap as notify
 from services.response import bootstrap as response
+from shared.auth import TokenStore
 from shared.bus.base import Bus
 from shared.bus.kafka import KafkaBus
 from shared.bus.memory import InMemoryBus
@@ -48,6 +50,8 @@ def build_app(
     bus = bus_factory(settings)
     runtimes: list[ServiceRuntime[Any]] = [SERVICES[name].build(settings, bus) for name in names]
     routers = {rt.name: SERVICES[rt.name].router(rt, settings) for rt in runtimes}
+    # The console is static files and a token check: any process can serve it (docs/scaling.md).
+    routers["console"] = console_router(TokenStore.from_file(settings.tokens_file))
 
     async def startup() -> None:
         await bus.start()

@@ -12,12 +12,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Header, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.alerting.domain import rules
 from services.alerting.domain.warnings import Advisory, Proposal, Published
 from services.alerting.service_layer import handlers
 from services.alerting.service_layer.handlers import Policy
 from services.alerting.service_layer.unit_of_work import AlertingUnitOfWork
+from shared.areas import AREAS
 from shared.auth import Principal, TokenStore
 from shared.contracts.payloads import DayValues, SupportedDate, SupportedTime
+from shared.errors import NotFound
 from shared.runtime import ServiceRuntime
 
 
@@ -93,6 +96,24 @@ class SeriesDayOut(BaseModel):
     forecast_id: str
     issued_at: dt.datetime
     values: DayValues
+
+
+class ThresholdsOut(BaseModel):
+    """The limits of rules §1–§2 a level is judged by (all strict, except AQI >= 500)."""
+
+    heavy_aqi: int = rules.HEAVY_AQI
+    severe_aqi: int = rules.SEVERE_AQI
+    top_aqi: int = rules.TOP_AQI
+    heavy_pm25: float = rules.HEAVY_PM25
+    peak_pm25: float = rules.PEAK_PM25
+    heavy_o3_8h: float = rules.HEAVY_O3
+    peak_o3_8h: float = rules.PEAK_O3
+
+
+class OutlookOut(BaseModel):
+    area: str
+    thresholds: ThresholdsOut
+    days: list[SeriesDayOut]
 
 
 def router(
@@ -179,5 +200,28 @@ def router(
             )
             for d in days
         ]
+
+    @api.get("/outlook/{area}", response_model=OutlookOut)
+    async def outlook(area: str) -> OutlookOut:
+        """The area's daily series (what its level is decided on) with the thresholds the
+        rules judge it by: the console's forecast chart."""
+        if area not in AREAS:
+            raise NotFound(f"unknown area code {area!r}")
+        async with runtime.uow() as uow:
+            days = await handlers.area_series(area, uow)
+        return OutlookOut(
+            area=area,
+            thresholds=ThresholdsOut(),
+            days=[
+                SeriesDayOut(
+                    date=d.date,
+                    kind=d.kind,
+                    forecast_id=d.forecast_id,
+                    issued_at=d.issued_at,
+                    values=d.values,
+                )
+                for d in sorted(days, key=lambda d: d.date)
+            ],
+        )
 
     return api

@@ -13,6 +13,8 @@ from services.notify.adapters.orm import deliveries, subscriptions
 from services.notify.domain.delivery import Delivery
 from services.notify.domain.subscriptions import Subscription
 
+HEALTH_STATES = ("delivered", "pending", "failing", "dead")
+
 
 class DeliveryRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -97,6 +99,22 @@ class DeliveryRepository:
             .order_by(deliveries.c.seq)
         )
         return [_to_delivery(row) for row in rows]
+
+    async def health(self) -> dict[str, dict[str, int]]:
+        """Deliveries per channel and state: delivered, pending (not tried yet), failing
+        (tried, failed, waiting to retry) and dead (given up after 24 h)."""
+        tried = (deliveries.c.attempts > 0).label("tried")
+        rows = await self._session.execute(
+            select(subscriptions.c.channel, deliveries.c.status, tried, func.count())
+            .join(subscriptions, subscriptions.c.subscription_id == deliveries.c.subscription_id)
+            .group_by(subscriptions.c.channel, deliveries.c.status, tried)
+        )
+        counts: dict[str, dict[str, int]] = {}
+        for channel, status, was_tried, count in rows:
+            state = "failing" if status == "pending" and was_tried else status
+            per = counts.setdefault(channel, dict.fromkeys(HEALTH_STATES, 0))
+            per[state] = per.get(state, 0) + int(count)
+        return counts
 
 
 def _to_subscription(row: Any) -> Subscription:

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Header, Request, status
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.notify.domain.subscriptions import Subscription, check_subscription
+from services.notify.domain.subscriptions import CHANNELS, Subscription, check_subscription
 from services.notify.service_layer import handlers
 from services.notify.service_layer.unit_of_work import NotifyUnitOfWork
 from shared.auth import Principal, TokenStore, require
@@ -83,6 +83,14 @@ class DeliveryOut(BaseModel):
     delivered_at: dt.datetime | None
 
 
+class ChannelHealthOut(BaseModel):
+    channel: str
+    delivered: int = 0
+    pending: int = 0
+    failing: int = 0
+    dead: int = 0
+
+
 def router(runtime: ServiceRuntime[NotifyUnitOfWork], tokens: TokenStore) -> APIRouter:
     api = APIRouter(tags=["notify"])
 
@@ -125,6 +133,15 @@ def router(runtime: ServiceRuntime[NotifyUnitOfWork], tokens: TokenStore) -> API
         async with runtime.uow() as uow:
             found = await uow.deliveries.of_bulletin(bulletin_id)
         return [DeliveryOut(**asdict(d)) for d in found]
+
+    @api.get("/deliveries/health", response_model=list[ChannelHealthOut])
+    async def delivery_health() -> list[ChannelHealthOut]:
+        """Deliveries per channel: delivered, pending, failing (retrying) and dead."""
+        async with runtime.uow() as uow:
+            counts = await uow.deliveries.health()
+        return [
+            ChannelHealthOut(channel=channel, **counts.get(channel, {})) for channel in CHANNELS
+        ]
 
     @api.post("/subscriptions", status_code=status.HTTP_201_CREATED, response_model=SubscriptionOut)
     async def subscribe(body: SubscriptionIn, principal: Caller) -> SubscriptionOut:
