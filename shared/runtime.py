@@ -27,6 +27,7 @@ from shared.db.migrate import upgrade
 from shared.db.outbox import OutboxRelay
 from shared.db.tables import MessagingTables
 from shared.db.uow import SqlUnitOfWork
+from shared.observability import context
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -144,6 +145,8 @@ class ServiceRuntime(Generic[U]):
         log.info("service started", extra={"service": self.name})
 
     async def _every(self, job: Job) -> None:
+        # This task's own context: what the job changes is audited as the job's doing.
+        context.actor.set(f"system:{job.name}")
         while True:
             await asyncio.sleep(job.every)
             try:

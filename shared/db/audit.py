@@ -168,8 +168,6 @@ def new_entry(entity: str, key: str, action: str, before: Any, after: Any) -> En
     for name, text in (("entity", entity), ("key", key), ("action", action)):
         if not isinstance(text, str) or not text.strip():
             raise ValueError(f"audit {name}: a non-empty string is required, got {text!r}")
-    if before is None and after is None:
-        raise ValueError(f"audit {entity} {key} {action}: before and after are both empty")
     return Entry(
         at=dt.datetime.now(dt.UTC),
         actor=context.actor.get(),

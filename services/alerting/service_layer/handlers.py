@@ -3,16 +3,24 @@
 Forecasts and advisories trigger decisions at their issue time; observations
 only update the series (step 9). Every change of an area's effective level
 becomes a proposal for the role with authority; only an approval publishes it.
+Each change is audited (``uow.record``): series, own levels, advisories, proposals
+and warnings, keyed by area or by id.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 
 from services.alerting.domain import series
-from services.alerting.domain.decision import decide, is_late, local_today, split_window
+from services.alerting.domain.decision import (
+    OwnWarning,
+    decide,
+    is_late,
+    local_today,
+    split_window,
+)
 from services.alerting.domain.regions import MemberForecast, derived_days, rule_day
 from services.alerting.domain.series import SeriesDay
 from services.alerting.domain.warnings import (
@@ -50,7 +58,17 @@ async def record_forecast(
     """Fold a forecast or observation into the series, then decide (rules §4.1)."""
     dates = [day.date for day in forecast.days]
     current = await uow.series.days(forecast.area, since=min(dates), until=max(dates))
-    await uow.series.save(series.apply(current, forecast))
+    changed = series.apply(current, forecast)
+    await uow.series.save(changed)
+    if changed:
+        replaced = [current[d.date] for d in changed if d.date in current]
+        await uow.record(
+            "series",
+            forecast.area,
+            f"{forecast.kind}-applied",
+            {"days": replaced} if replaced else None,
+            {"days": changed},
+        )
     if forecast.kind == "observation":
         return
     latest = (await uow.warnings.latest_forecasts([forecast.area])).get(forecast.area)
@@ -110,11 +128,24 @@ async def _decide_own(
     history, forward = split_window(days, issued_at, forward_dates)
     own = await uow.warnings.own(area)
     targets: list[Target | None] = []
+    before_ref = own[1] if own else None
     for change in decide(own[0] if own else None, history, forward, forecast_id=ref):
         await uow.warnings.set_own(area, change.current, ref)
+        await uow.record(
+            "own-level",
+            area,
+            change.action,
+            _own(change.previous, before_ref),
+            _own(change.current, ref),
+        )
+        before_ref = ref
         targets.append(await _target(area, issued_at, "forecast", uow))
     targets.append(await _target(area, issued_at, "forecast", uow))
     await _propose(area, targets, issued_at, uow, policy, trigger="forecast")
+
+
+def _own(warning: OwnWarning | None, ref: str | None) -> dict[str, object] | None:
+    return None if warning is None else {**asdict(warning), "ref": ref}
 
 
 async def _target(
@@ -145,7 +176,7 @@ async def _propose(
     trigger: Cause,
 ) -> list[Proposal]:
     for stale in await uow.warnings.proposals(area=area, status="pending"):
-        await uow.warnings.save_proposal(replace(stale, status="superseded"))
+        await _supersede(stale, uow)
     published = await uow.warnings.published(area)
     place = AREAS[area]
     batch = str(uuid.uuid4())
@@ -189,6 +220,7 @@ async def _propose(
         )
     for proposal in made:
         await uow.warnings.add_proposal(proposal)
+        await uow.record("proposal", proposal.proposal_id, "proposed", None, proposal)
     if policy.auto_approve:
         for proposal in made:
             auto = Principal(f"auto-approve:{proposal.required_role}", proposal.required_role, area)
@@ -209,6 +241,13 @@ async def submit_advisory(
     if advisory.end < advisory.start:
         raise Rejected("end: the advisory ends before it starts")
     await uow.warnings.add_advisory(advisory, principal.name)
+    await uow.record(
+        "advisory",
+        advisory.advisory_id,
+        "submitted",
+        None,
+        {**asdict(advisory), "submitted_by": principal.name},
+    )
     districts = (
         [a.code for a in members(advisory.area)] if advisory.area in REGIONS else [advisory.area]
     )
@@ -245,8 +284,9 @@ async def approve(
         late=late,
     )
     await uow.warnings.save_proposal(approved)
-    await uow.warnings.set_published(
-        proposal.area,
+    await uow.record("proposal", proposal_id, "approved", proposal, approved)
+    was = await uow.warnings.published(proposal.area)
+    now_in_force = (
         None
         if proposal.level is None
         else Published(
@@ -256,8 +296,10 @@ async def approve(
             proposal.episode_start,
             proposal.episode_end,
             proposal.pollutant,
-        ),
+        )
     )
+    await uow.warnings.set_published(proposal.area, now_in_force)
+    await uow.record("warning", proposal.area, proposal.action, was, now_in_force)
     await uow.publish(
         WARNING_CHANGED,
         WarningChanged(
@@ -301,9 +343,16 @@ async def reject(
         proposal, status="rejected", decided_by=principal.name, decided_at=now, reason=reason
     )
     await uow.warnings.save_proposal(rejected)
+    await uow.record("proposal", proposal_id, "rejected", proposal, rejected)
     for later in await uow.warnings.proposals(batch_id=proposal.batch_id, status="pending"):
-        await uow.warnings.save_proposal(replace(later, status="superseded"))
+        await _supersede(later, uow)
     return rejected
+
+
+async def _supersede(proposal: Proposal, uow: AlertingUnitOfWork) -> None:
+    superseded = replace(proposal, status="superseded")
+    await uow.warnings.save_proposal(superseded)
+    await uow.record("proposal", proposal.proposal_id, "superseded", proposal, superseded)
 
 
 async def _pending(proposal_id: str, principal: Principal, uow: AlertingUnitOfWork) -> Proposal:

@@ -16,6 +16,14 @@ from shared.observability import metrics
 
 async def on_warning_changed(change: WarningChanged, uow: ForecastUnitOfWork) -> None:
     await uow.duty.set_warning(change.area, change.level, change.decided_at)
+    # the watch is the area's warning level as the duty rule sees it
+    await uow.record(
+        "duty-watch",
+        change.area,
+        change.action,
+        {"level": change.previous_level} if change.previous_level else None,
+        {"level": change.level, "warning_id": change.warning_id} if change.level else None,
+    )
 
 
 async def check_duty(uow: ForecastUnitOfWork, *, now: dt.datetime | None = None) -> list[Watch]:
@@ -29,23 +37,26 @@ async def check_duty(uow: ForecastUnitOfWork, *, now: dt.datetime | None = None)
         if watch.area not in faults:
             fault_id = str(uuid.uuid4())
             since = stale_since(watch)
-            await uow.duty.open_fault(
-                {
-                    "fault_id": fault_id,
-                    "area": watch.area,
-                    "level": watch.level,
-                    "latest_forecast_id": watch.latest_forecast_id,
-                    "latest_issued_at": watch.latest_issued_at,
-                    "stale_since": since,
-                    "opened_at": moment,
-                }
-            )
+            opened = {
+                "fault_id": fault_id,
+                "area": watch.area,
+                "level": watch.level,
+                "latest_forecast_id": watch.latest_forecast_id,
+                "latest_issued_at": watch.latest_issued_at,
+                "stale_since": since,
+                "opened_at": moment,
+            }
+            await uow.duty.open_fault(opened)
+            await uow.record("duty-fault", fault_id, "opened", None, opened)
             await uow.publish(DUTY_FAULT, _fault(fault_id, "open", watch, since, moment))
     stale_areas = {w.area for w in stale}
     by_area = {w.area: w for w in watches}
     for area, fault in faults.items():
         if area not in stale_areas:
             await uow.duty.clear_fault(fault["fault_id"], moment)
+            await uow.record(
+                "duty-fault", fault["fault_id"], "cleared", fault, {**fault, "cleared_at": moment}
+            )
             watch = by_area.get(area) or Watch(
                 area,
                 fault["level"],

@@ -55,6 +55,7 @@ async def accept(forecast: Forecast, uow: ForecastUnitOfWork) -> Accepted:
             f"issued at {forecast.issued_at.isoformat()} already exists ({existing.forecast_id})"
         )
     await uow.forecasts.add(forecast)
+    await uow.record(forecast.kind, forecast.forecast_id, "accepted", None, forecast)
     await uow.publish(
         FORECAST_ISSUED,
         ForecastIssued(

@@ -108,18 +108,18 @@ async def _queue(
     created_at: dt.datetime,
 ) -> None:
     """A pending delivery, behind the subscriber's earlier ones."""
-    await uow.deliveries.add_delivery(
-        Delivery(
-            delivery_id=str(uuid.uuid4()),
-            bulletin_id=message_id,
-            subscription_id=subscription.subscription_id,
-            seq=await uow.deliveries.next_seq(subscription.subscription_id),
-            status="pending",
-            created_at=created_at,
-            next_attempt_at=dt.datetime.now(dt.UTC),
-            kind=kind,
-        )
+    delivery = Delivery(
+        delivery_id=str(uuid.uuid4()),
+        bulletin_id=message_id,
+        subscription_id=subscription.subscription_id,
+        seq=await uow.deliveries.next_seq(subscription.subscription_id),
+        status="pending",
+        created_at=created_at,
+        next_attempt_at=dt.datetime.now(dt.UTC),
+        kind=kind,
     )
+    await uow.deliveries.add_delivery(delivery)
+    await uow.record("delivery", delivery.delivery_id, "queued", None, delivery)
 
 
 async def fan_out_notice(notice: Notice, uow: NotifyUnitOfWork) -> int:
@@ -170,9 +170,18 @@ async def deliver_due(
             updated = after_attempt(delivery, attempt, now(), chance, first_retry)
             async with uow_factory() as uow:
                 await uow.deliveries.save(updated)
+                await uow.record(
+                    "delivery", delivery.delivery_id, _outcome(updated), delivery, updated
+                )
                 await uow.commit()
             metrics.deliveries.labels(subscription.channel, updated.status).inc()
             attempted += 1
+
+
+def _outcome(delivery: Delivery) -> str:
+    if delivery.status == "delivered":
+        return "delivered"
+    return "dead-lettered" if delivery.status == "dead" else "attempt-failed"
 
 
 async def _message(

@@ -22,6 +22,9 @@ MARGIN = dt.timedelta(days=2)
 
 async def record_air(forecast: ForecastIssued, uow: ResponseUnitOfWork) -> None:
     """Keep each day's AQI as forecast the day before and as observed."""
+    first = min(day.date for day in forecast.days)
+    last = max(day.date for day in forecast.days)
+    before = await uow.evaluation.air(forecast.area, first, last)
     for day in forecast.days:
         if day.aqi is None:
             continue
@@ -31,6 +34,16 @@ async def record_air(forecast: ForecastIssued, uow: ResponseUnitOfWork) -> None:
             await uow.evaluation.record_forecast(
                 forecast.area, day.date, day.aqi, forecast.issued_at
             )
+    # only a day-ahead forecast is kept, so compare rather than assume a change
+    after = await uow.evaluation.air(forecast.area, first, last)
+    if after != before:
+        await uow.record(
+            "air",
+            forecast.area,
+            f"{forecast.kind}-recorded",
+            {"days": before} if before else None,
+            {"days": after, "forecast_id": forecast.forecast_id},
+        )
 
 
 async def episode_report(

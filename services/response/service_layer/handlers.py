@@ -1,4 +1,7 @@
-"""Response handlers: one async function per event or command (plan §4.2, §5.1)."""
+"""Response handlers: one async function per event or command (plan §4.2, §5.1).
+
+Responses, timeline entries and tasks are audited as they change (``uow.record``).
+"""
 
 from __future__ import annotations
 
@@ -26,12 +29,16 @@ async def on_warning_changed(
     change: WarningChanged, uow: ResponseUnitOfWork, *, catalog: Catalog
 ) -> None:
     """Open, re-level or close the area's response and assign or stand down its tasks."""
-    response = apply_change(await uow.responses.latest(change.area), change)
+    previous = await uow.responses.latest(change.area)
+    response = apply_change(previous, change)
     await uow.responses.save(response)
-    await uow.evaluation.add_entry(
-        response.episode_id,
-        TimelineEntry(change.decided_at, change.action, change.level, change.response_level),
+    same = previous is not None and previous.episode_id == response.episode_id
+    await uow.record(
+        "response", response.episode_id, change.action, previous if same else None, response
     )
+    entry = TimelineEntry(change.decided_at, change.action, change.level, change.response_level)
+    await uow.evaluation.add_entry(response.episode_id, entry)
+    await uow.record("timeline", response.episode_id, change.action, None, entry)
     if not in_chongqing(change.area):
         return  # the measure catalogue is Chongqing's: a registered extra area has no tasks
     existing = await uow.responses.tasks(episode_id=response.episode_id)
@@ -56,8 +63,23 @@ async def on_warning_changed(
         )
         announced.append(report)
     await uow.responses.save_tasks(changed)
+    await _record_tasks(uow, existing, changed, announced)
     if announced:
         await _announce(uow, change.area, response.episode_id, change.warning_id, announced)
+
+
+async def _record_tasks(
+    uow: ResponseUnitOfWork,
+    before: Sequence[Task],
+    after: Sequence[Task],
+    announced: Sequence[TaskChange],
+) -> None:
+    was = {t.task_id: t for t in before}
+    actions = {c.task_id: c.action for c in announced}
+    for task in after:
+        old = was.get(task.task_id)
+        action = actions.get(task.task_id) or ("assign" if old is None else "update")
+        await uow.record("task", task.task_id, action, old, task)
 
 
 async def _announce(
@@ -102,6 +124,7 @@ async def change_task(
     else:
         done, announced = task_rules.complete(task, note or "", at)
     await uow.responses.save_tasks([done])
+    await uow.record("task", task_id, announced.action, task, done)
     await _announce(uow, task.area, task.episode_id, task.warning_id, [announced])
     await uow.commit()
     return done
@@ -120,6 +143,7 @@ async def remind_overdue(
     reminded = []
     for task in due_now:
         marked, announced = task_rules.reminder(task, at)
+        await uow.record("task", task.task_id, "overdue-reminder", task, marked)
         reminded.append(marked)
         by_unit[task.unit].append(marked)
         by_area[(task.area, task.episode_id, task.warning_id)].append(announced)

@@ -12,6 +12,7 @@ from services.response.domain.inventory import (
 from services.response.service_layer.unit_of_work import ResponseUnitOfWork
 from shared.areas import AREAS
 from shared.auth import Principal, require
+from shared.db.audit import digest
 from shared.errors import NotFound, Rejected
 from shared.levels import WARNING_LEVEL_OF
 
@@ -26,7 +27,16 @@ async def import_inventory(
         principal, "district-hq", "office-duty", "office-director", "hq-commander", area=district
     )
     check_inventory(sources)
+    was, old = await uow.inventories.current(district)
     version = await uow.inventories.replace(district, sources, by=principal.name)
+    # the versions stay in their own tables: a digest binds each one's rows here
+    await uow.record(
+        "inventory",
+        district,
+        "submitted",
+        {"version": was, "sources": len(old), "sha256": digest(old)} if was else None,
+        {"version": version, "sources": len(sources), "sha256": digest(sources)},
+    )
     await uow.commit()
     return version
 
