@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from shared.settings import SERVICE_NAMES, load_settings
 
@@ -41,6 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     replay.add_argument("--out", type=Path, help="write each bulletin's CAP XML to this folder")
     migrate = commands.add_parser("migrate", help="upgrade the services' databases to head")
     migrate.add_argument("services", nargs="*", metavar="SERVICE", help="default: all")
+    _audit_parser(commands)
     args = parser.parse_args(argv)
 
     if args.command == "asyncapi":
@@ -61,6 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command == "replay":
         return _replay(args.scenario.read(), auto_approve=args.auto_approve, out=args.out)
+
+    if args.command == "audit":
+        return _audit(args)
 
     settings = load_settings()
     from shared.observability.logs import configure_logging
@@ -104,6 +109,60 @@ def main(argv: Sequence[str] | None = None) -> int:
     port = args.port or settings.http_port
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
     return 0
+
+
+def _audit_parser(commands: Any) -> None:
+    audit = commands.add_parser("audit", help="verify or show the services' audit logs")
+    actions = audit.add_subparsers(dest="audit_command", required=True)
+    verify = actions.add_parser(
+        "verify",
+        help="recompute each service's hash chain: exit 1 on a break, 2 if a log is unreadable",
+    )
+    verify.add_argument(
+        "--service", action="append", choices=SERVICE_NAMES, help="repeatable; default: all"
+    )
+    show = actions.add_parser("show", help="a service's newest entries, as JSON lines")
+    show.add_argument("--service", required=True, choices=SERVICE_NAMES)
+    show.add_argument("--entity", help="e.g. warning, proposal, task, bulletin, delivery")
+    show.add_argument("--key", help="e.g. an area code or a task id")
+    show.add_argument("--limit", type=int, default=100)
+
+
+def _audit(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from shared.db.audit import AuditUnavailable, entries, verify
+
+    settings = load_settings()
+    if args.audit_command == "show":
+        if args.limit < 1:
+            print("airwarn audit show: --limit must be at least 1", file=sys.stderr)
+            return 2
+        url = settings.database_url_for(args.service)
+        try:
+            found = asyncio.run(
+                entries(url, args.service, entity=args.entity, key=args.key, limit=args.limit)
+            )
+        except AuditUnavailable as exc:
+            print(f"airwarn audit show: {exc}", file=sys.stderr)
+            return 2
+        for entry in found:
+            print(json.dumps(entry, ensure_ascii=False))
+        return 0
+
+    async def check(name: str) -> tuple[str, int]:
+        try:
+            report = await verify(settings.database_url_for(name), name)
+        except AuditUnavailable as exc:
+            return f"{exc}", 2
+        return report.line(), 0 if report.intact else 1
+
+    codes = []
+    for name in args.service or SERVICE_NAMES:
+        line, code = asyncio.run(check(name))
+        print(line)
+        codes.append(code)
+    return 1 if 1 in codes else max(codes, default=0)
 
 
 def _replay(text: str, *, auto_approve: bool, out: Path | None) -> int:

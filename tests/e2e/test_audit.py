@@ -1,0 +1,163 @@
+"""The audit log end to end: a forecast leads to a proposal, a district HQ approves it, the
+office on duty closes a task; every service's chain verifies, its rows say who did what
+with the thing before and after, and a row altered with raw SQL is named by
+`airwarn audit verify`."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from shared.contracts.topics import FORECAST_ISSUED, WARNING_CHANGED
+from shared.db.audit import entries, verify
+from shared.settings import SERVICE_NAMES
+from tests.conftest import eventually
+
+CST = dt.timezone(dt.timedelta(hours=8))
+AREA = "500112"
+FORECASTER = {"authorization": "Bearer dev-unit-ecology-environment-bureau"}
+DISTRICT_HQ = {"authorization": f"Bearer dev-district-{AREA}"}
+OFFICE = {"authorization": "Bearer dev-office-duty"}
+
+
+def orange_forecast(issued: dt.datetime) -> dict[str, Any]:
+    """Heavy days two days out, PM2.5 above 150 on forward days: orange (rules §2)."""
+    levels = [60, 90, 120, 160, 170, 130]
+    return {
+        "area": AREA,
+        "source": "city-office",
+        "issued_at": issued.isoformat(),
+        "days": [
+            {"date": (issued.date() + dt.timedelta(days=i)).isoformat(), "pm25": v}
+            for i, v in enumerate(levels)
+        ],
+    }
+
+
+async def _episode(client: httpx.AsyncClient) -> tuple[str, str, str]:
+    """Forecast, approval and a closed task; their ids."""
+    issued = dt.datetime.now(CST).replace(microsecond=0) - dt.timedelta(hours=1)
+    posted = await client.post(
+        "/forecast/forecasts", json=orange_forecast(issued), headers=FORECASTER
+    )
+    assert posted.status_code == 201, posted.text
+    forecast_id = posted.json()["forecast_id"]
+
+    async def proposals() -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = (
+            await client.get("/alerting/proposals", params={"area": AREA})
+        ).json()
+        return found
+
+    async def proposed() -> bool:
+        return len(await proposals()) == 1
+
+    await eventually(proposed, what=f"a proposal for {AREA}")
+    proposal_id = (await proposals())[0]["proposal_id"]
+    approved = await client.post(
+        f"/alerting/proposals/{proposal_id}/approve",
+        json={"reason": "forecast confirmed"},
+        headers=DISTRICT_HQ,
+    )
+    assert approved.status_code == 200, approved.text
+
+    async def tasks() -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = (
+            await client.get("/response/tasks", params={"area": AREA, "status": "open"})
+        ).json()
+        return found
+
+    async def assigned() -> bool:
+        return len(await tasks()) > 0
+
+    await eventually(assigned, what=f"tasks for {AREA}")
+    task_id = (await tasks())[0]["task_id"]
+    closed = await client.post(
+        f"/response/tasks/{task_id}/complete", json={"note": "sites inspected"}, headers=OFFICE
+    )
+    assert closed.status_code == 200, closed.text
+    return forecast_id, proposal_id, task_id
+
+
+async def test_an_episode_is_audited_and_tampering_is_named(
+    app: FastAPI, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    forecast_id, proposal_id, task_id = await _episode(client)
+    urls = {name: rt.database_url for name, rt in app.state.runtimes.items()}
+
+    async def bulletin_audited() -> bool:
+        return bool(await entries(urls["notify"], "notify", entity="bulletin"))
+
+    await eventually(bulletin_audited, what="the bulletin's audit entry")
+    for name in SERVICE_NAMES:
+        report = await verify(urls[name], name)
+        assert report.intact and report.entries > 0, report.line()
+
+    (accepted,) = await entries(urls["forecast"], "forecast", entity="forecast", key=forecast_id)
+    assert (accepted["action"], accepted["before"]) == ("accepted", None)
+    assert accepted["actor"] == "agency:市生态环境局 (dev)"
+    after = accepted["after"]
+    assert isinstance(after, dict) and after["area"] == AREA
+
+    made, decided = await entries(urls["alerting"], "alerting", entity="proposal", key=proposal_id)
+    assert (made["action"], made["actor"]) == ("proposed", f"bus:{FORECAST_ISSUED.name}")
+    approver = "district-hq:渝北区重污染天气应急指挥部 (dev)"
+    assert (decided["action"], decided["actor"]) == ("approved", approver)
+    before, after = decided["before"], decided["after"]
+    assert isinstance(before, dict) and isinstance(after, dict)
+    assert (before["status"], before["decided_by"]) == ("pending", None)
+    assert (after["status"], after["reason"]) == ("approved", "forecast confirmed")
+    (warning,) = await entries(urls["alerting"], "alerting", entity="warning", key=AREA)
+    assert (warning["action"], warning["actor"], warning["before"]) == ("issue", approver, None)
+    assert isinstance(warning["after"], dict) and warning["after"]["level"] == "orange"
+
+    history = await entries(urls["response"], "response", entity="task", key=task_id)
+    assert [e["action"] for e in history] == ["assign", "complete"]
+    assigned, completed = history
+    assert assigned["actor"] == f"bus:{WARNING_CHANGED.name}" and assigned["event_id"]
+    assert completed["actor"] == "office-duty:City office on duty (dev)"
+    assert isinstance(completed["before"], dict) and isinstance(completed["after"], dict)
+    assert (completed["before"]["status"], completed["after"]["status"]) == ("open", "done")
+    assert completed["after"]["progress"] == "sites inspected"
+
+    # Tamper: the approval now names someone else, straight in the database.
+    seq = decided["seq"]
+    with sqlite3.connect(tmp_path / "alerting.db") as connection:
+        connection.execute(
+            "UPDATE alerting_audit_log SET actor = 'hq-commander:someone else' WHERE seq = ?",
+            (seq,),
+        )
+    report = await verify(urls["alerting"], "alerting")
+    assert report.broken is not None
+    assert report.broken.seq == seq and report.broken.problem.startswith("hash mismatch")
+
+    env = {
+        **os.environ,
+        "AIRWARN_VAR_DIR": str(tmp_path),
+        "AIRWARN_DATABASE_URL": "sqlite+aiosqlite:///{var_dir}/{service}.db",
+    }
+    command = Path(sys.executable).parent / "airwarn"
+    process = await asyncio.create_subprocess_exec(
+        str(command),
+        "audit",
+        "verify",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    lines = out.decode().splitlines()
+    assert process.returncode == 1, (out, err)
+    assert [line.split(":")[0] for line in lines] == list(SERVICE_NAMES)
+    by_service = dict(line.split(": ", 1) for line in lines)
+    assert by_service["alerting"].startswith(f"chain broken at seq {seq}: hash mismatch")
+    for name in ("forecast", "response", "notify"):
+        assert "entries, chain intact (head " in by_service[name], by_service[name]
