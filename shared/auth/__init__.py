@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from shared.errors import Forbidden, Unauthenticated
+from shared.observability import context
 
 Role = Literal["hq-commander", "office-director", "office-duty", "district-hq", "agency"]
 ROLES: tuple[Role, ...] = (
@@ -68,6 +69,9 @@ class TokenStore:
         principal = self._by_hash.get(token_hash(authorization[7:].strip()))
         if principal is None:
             raise Unauthenticated("unknown bearer token")
+        # The audit log's actor for the rest of this request; it reaches the endpoint only
+        # from an async dependency (a sync one runs in a thread, on a copy of the context).
+        context.actor.set(f"{principal.role}:{principal.name}")
         return principal
 
 

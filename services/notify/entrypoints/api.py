@@ -161,8 +161,7 @@ def router(runtime: ServiceRuntime[NotifyUnitOfWork], tokens: TokenStore) -> API
         )
         check_subscription(made)
         async with runtime.uow() as uow:
-            await uow.deliveries.add_subscription(made)
-            await uow.commit()
+            await handlers.subscribe(made, uow)
         return _out(made)
 
     @api.get("/subscriptions", response_model=list[SubscriptionOut])
@@ -176,10 +175,7 @@ def router(runtime: ServiceRuntime[NotifyUnitOfWork], tokens: TokenStore) -> API
     async def unsubscribe(subscription_id: str, principal: Caller) -> Response:
         require(principal, "office-duty", "office-director", "hq-commander")
         async with runtime.uow() as uow:
-            if await uow.deliveries.subscription(subscription_id) is None:
-                raise NotFound(f"no subscription {subscription_id}")
-            await uow.deliveries.deactivate(subscription_id)
-            await uow.commit()
+            await handlers.unsubscribe(subscription_id, uow)
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     @api.get("/feed.atom", response_class=Response)
