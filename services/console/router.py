@@ -7,7 +7,7 @@ local to the router, as an object.
 
 import re
 from importlib import resources
-from typing import Annotated, Final
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Header
 from fastapi.responses import Response
@@ -31,6 +31,12 @@ CONTENT_SECURITY_POLICY: Final = (
     "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
 _NO_CACHE: Final = {"cache-control": "no-cache"}
+# What the routes answer besides JSON, declared so the OpenAPI document tells the truth.
+_PAGE: Final[dict[int | str, dict[str, Any]]] = {200: {"content": {"text/html": {}}}}
+_ASSET: Final[dict[int | str, dict[str, Any]]] = {
+    200: {"content": {"text/javascript": {}, "text/css": {}}},
+    404: {"description": "no such asset"},
+}
 
 
 class DistrictOut(BaseModel):
@@ -78,7 +84,7 @@ def router(tokens: TokenStore) -> APIRouter:
 
     Caller = Annotated[Principal, Depends(caller)]
 
-    @api.get("", response_class=Response)
+    @api.get("", response_class=Response, responses=_PAGE)
     async def console() -> Response:
         """The duty officer's console (HTML)."""
         return Response(
@@ -87,7 +93,7 @@ def router(tokens: TokenStore) -> APIRouter:
             headers={"content-security-policy": CONTENT_SECURITY_POLICY, **_NO_CACHE},
         )
 
-    @api.get("/static/{name}", response_class=Response)
+    @api.get("/static/{name}", response_class=Response, responses=_ASSET)
     async def asset(name: str) -> Response:
         """One of the console's own scripts or stylesheets."""
         if not _ASSET_NAME.match(name):
@@ -125,7 +131,11 @@ def router(tokens: TokenStore) -> APIRouter:
             ],
         )
 
-    @api.get("/whoami", response_model=WhoAmIOut)
+    @api.get(
+        "/whoami",
+        response_model=WhoAmIOut,
+        responses={401: {"description": "no token, or one nobody issued"}},
+    )
     async def whoami(principal: Caller) -> WhoAmIOut:
         """Who the bearer token belongs to: the console enables the buttons of that role."""
         return WhoAmIOut(

@@ -293,6 +293,22 @@ def test_the_duty_officer_approves_an_orange_district_warning_and_sees_its_tasks
             if shot_dir is not None:
                 page.screenshot(path=str(shot_dir / "pending.png"), full_page=True)
 
+            # Qianjiang's HQ rejects its yellow proposal: the API's refusal of a rejection
+            # without a reason is shown as the API words it; with a reason it goes through.
+            page.get_by_test_id("token-input").fill("dev-district-500114")
+            page.get_by_test_id("token-apply").click()
+            expect(page.get_by_test_id("whoami")).to_contain_text("黔江区")
+            qianjiang = page.locator("[data-testid=proposal][data-area='500114']")
+            qianjiang.get_by_test_id("reject").click()
+            expect(qianjiang.get_by_test_id("proposal-error")).to_have_text(
+                "reject refused (422): reason: a rejection needs a reason"
+            )
+            qianjiang.get_by_test_id("reason").fill("local monitoring disagrees")
+            qianjiang.get_by_test_id("reject").click()
+            expect(qianjiang).to_have_count(0, timeout=WAIT_MS)
+            expect(page.get_by_test_id("tile-500114")).to_have_attribute("data-proposed", "none")
+            expect(page.get_by_test_id("tile-500114")).to_have_attribute("data-level", "none")
+
             page.get_by_test_id("token-input").fill(f"dev-district-{ORANGE_AREA}")
             page.get_by_test_id("token-apply").click()
             expect(page.get_by_test_id("whoami")).to_contain_text("渝北区")
