@@ -161,3 +161,36 @@ async def test_an_episode_is_audited_and_tampering_is_named(
     assert by_service["alerting"].startswith(f"chain broken at seq {seq}: hash mismatch")
     for name in ("forecast", "response", "notify"):
         assert "entries, chain intact (head " in by_service[name], by_service[name]
+
+
+async def test_subscriptions_are_audited_without_their_secret(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    body = {
+        "name": "district newsroom",
+        "channel": "webhook",
+        "address": "https://news.example/hook",
+        "areas": [AREA],
+        "secret": "s3cret-signing-key",
+    }
+    made = await client.post("/notify/subscriptions", json=body, headers=OFFICE)
+    assert made.status_code == 201, made.text
+    subscription_id = made.json()["subscription_id"]
+    gone = await client.delete(f"/notify/subscriptions/{subscription_id}", headers=OFFICE)
+    assert gone.status_code == 204
+    missing = await client.delete(f"/notify/subscriptions/{subscription_id}x", headers=OFFICE)
+    assert missing.status_code == 404
+
+    url = app.state.runtimes["notify"].database_url
+    created, removed = await entries(url, "notify", entity="subscription", key=subscription_id)
+    assert (created["action"], removed["action"]) == ("created", "removed")
+    assert {created["actor"], removed["actor"]} == {"office-duty:City office on duty (dev)"}
+    assert isinstance(created["after"], dict) and isinstance(removed["after"], dict)
+    assert (created["after"]["secret"], created["after"]["address"]) == (
+        "(set)",
+        "https://news.example/hook",
+    )
+    assert removed["before"] == created["after"]
+    assert removed["after"]["active"] is False
+    assert "s3cret" not in str(await entries(url, "notify"))
+    assert (await verify(url, "notify")).intact
