@@ -42,7 +42,7 @@ async def feed(base: str, scenario: dict[str, Any], *, pace: float) -> None:
             sent = 0
             for event in events:
                 path, body, token = request_for(event)
-                headers = {"authorization": f"Bearer {token}"} if token else {}
+                headers = {"authorization": f"Bearer {token}"}
                 response = await client.post(path, json=body, headers=headers)
                 if response.status_code >= 400:
                     log.warning(

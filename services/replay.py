@@ -40,6 +40,8 @@ from shared.settings import SERVICE_NAMES, load_settings
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 OFFICE_TOKEN = "dev-office-duty"
+#: forecasts and observations come from the forecasting bureau (see shared.auth)
+FORECAST_TOKEN = "dev-unit-ecology-environment-bureau"
 
 
 def _known_area(value: str) -> str:
@@ -218,7 +220,7 @@ def event_time(event: Any) -> dt.datetime:
     return issued
 
 
-def request_for(event: Any) -> tuple[str, dict[str, Any], str | None]:
+def request_for(event: Any) -> tuple[str, dict[str, Any], str]:
     """The HTTP call that puts ``event`` into the system: path, JSON body, bearer token."""
     if isinstance(event, ForecastEvent):
         return (
@@ -230,7 +232,7 @@ def request_for(event: Any) -> tuple[str, dict[str, Any], str | None]:
                 "issued_at": event.issued_at.isoformat(),
                 "days": [d.model_dump(mode="json", exclude_none=True) for d in event.days],
             },
-            None,
+            FORECAST_TOKEN,
         )
     if isinstance(event, ObservationEvent):
         day = observation_day(event).model_dump(mode="json", exclude_none=True)
@@ -243,7 +245,7 @@ def request_for(event: Any) -> tuple[str, dict[str, Any], str | None]:
                 "issued_at": observation_issued_at(event).isoformat(),
                 "days": [day],
             },
-            None,
+            FORECAST_TOKEN,
         )
     body = event.model_dump(mode="json", exclude={"type"}, exclude_none=True)
     return "/alerting/advisories", body, OFFICE_TOKEN
@@ -276,9 +278,10 @@ class Replay:
         await self._settle()
         await self._report()
 
-    async def _post(self, path: str, body: dict[str, Any], token: str | None = None) -> None:
-        headers = {"authorization": f"Bearer {token}"} if token else {}
-        response = await self._client.post(path, json=body, headers=headers)
+    async def _post(self, path: str, body: dict[str, Any], token: str) -> None:
+        response = await self._client.post(
+            path, json=body, headers={"authorization": f"Bearer {token}"}
+        )
         if response.status_code >= 400:
             raise ScenarioError(f"{path} refused: {response.status_code} {response.text}")
 

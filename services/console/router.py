@@ -9,12 +9,13 @@ import re
 from importlib import resources
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from pydantic import BaseModel
 
 from shared.areas import REGIONS, members
 from shared.auth import Principal, TokenStore
+from shared.auth.http import bearer
 from shared.errors import NotFound
 from shared.levels import LEVEL_NAMES, RESPONSE_LEVEL, WARNING_LEVELS
 
@@ -79,10 +80,7 @@ def router(tokens: TokenStore) -> APIRouter:
     api = APIRouter(tags=["console"])
     page = resources.files(_PACKAGE).joinpath("index.html").read_bytes()
 
-    def caller(authorization: Annotated[str | None, Header()] = None) -> Principal:
-        return tokens.authenticate(authorization)
-
-    Caller = Annotated[Principal, Depends(caller)]
+    Caller = Annotated[Principal, Depends(bearer(tokens))]
 
     @api.get("", response_class=Response, responses=_PAGE)
     async def console() -> Response:

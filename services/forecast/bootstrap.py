@@ -10,6 +10,7 @@ from services.forecast.adapters.orm import messaging
 from services.forecast.entrypoints.api import router as api_router
 from services.forecast.service_layer import baseline, duty
 from services.forecast.service_layer.unit_of_work import ForecastUnitOfWork
+from shared.auth import TokenStore
 from shared.bus.base import Bus
 from shared.contracts.topics import WARNING_CHANGED
 from shared.runtime import Job, ServiceRuntime, Subscription
@@ -44,4 +45,4 @@ def build(settings: Settings, bus: Bus) -> ServiceRuntime[ForecastUnitOfWork]:
 
 
 def router(runtime: ServiceRuntime[ForecastUnitOfWork], settings: Settings) -> APIRouter:
-    return api_router(runtime)
+    return api_router(runtime, TokenStore.from_file(settings.tokens_file))

@@ -4,6 +4,20 @@ Tokens are kept only as SHA-256 hashes. Roles (rules §4 "Authority"):
 ``hq-commander`` (市指挥部指挥长), ``office-director`` (市指挥部办公室主任),
 ``office-duty`` (the office on duty), ``district-hq`` (a district's HQ, with its
 area code), ``agency`` (a member unit, with its unit id).
+
+Every write needs a token (HTTP routes take :func:`shared.auth.http.bearer`);
+reads are open. Who may write what:
+
+- approvals follow rules §4 "Authority" (the role each proposal names);
+- forecasts and observations (``/forecast``) — a decision, since the rules name
+  no submitter: the city's air-quality forecast is made in consultation by the
+  ecology and environment bureau (whose monitoring centre also measures) and the
+  meteorological bureau (Annex 1 duties), and the office on duty enters what a
+  consultation or an advisory settles. So: ``office-duty``, and ``agency``
+  tokens of the units in :data:`FORECASTING_UNITS`. A district HQ decides on its
+  district's warning but does not write the forecast it decides on; other
+  member units carry out measures only. No new role was needed: the existing
+  unit-scoped agency tokens already say which bureau is calling.
 """
 
 from __future__ import annotations
@@ -82,3 +96,21 @@ def require(principal: Principal, *roles: Role, area: str | None = None) -> None
         raise Forbidden(f"role {principal.role} may not do this; needs {' or '.join(roles)}")
     if principal.role == "district-hq" and area is not None and principal.area != area:
         raise Forbidden(f"{principal.name} is the HQ of {principal.area}, not of {area}")
+
+
+#: member units (ids of the response catalogue) that make the forecast and measure the air
+FORECASTING_UNITS: frozenset[str] = frozenset(
+    {"ecology-environment-bureau", "meteorological-bureau"}
+)
+
+
+def require_forecaster(principal: Principal) -> None:
+    """Raise :class:`Forbidden` unless ``principal`` may submit forecasts and observations."""
+    if principal.role == "office-duty":
+        return
+    if principal.role == "agency" and principal.unit in FORECASTING_UNITS:
+        return
+    raise Forbidden(
+        f"{principal.name} may not submit forecasts or observations; needs office-duty "
+        f"or the token of {' or '.join(sorted(FORECASTING_UNITS))}"
+    )

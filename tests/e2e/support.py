@@ -9,6 +9,8 @@ from typing import Any
 from shared.contracts.payloads import WarningChanged
 
 CST = dt.timezone(dt.timedelta(hours=8))
+#: a forecasting bureau's token: forecasts and observations need one (see shared.auth)
+FORECASTER = {"authorization": "Bearer dev-unit-ecology-environment-bureau"}
 
 
 def forecast_body(area: str, *, hours_ago: int = 1, pm25: float = 160.0) -> dict[str, Any]:

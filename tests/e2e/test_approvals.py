@@ -13,6 +13,7 @@ from shared.bus.memory import InMemoryBus
 from shared.contracts.envelope import decode
 from shared.contracts.topics import BULLETIN_PUBLISHED, WARNING_CHANGED
 from tests.conftest import eventually
+from tests.e2e.support import FORECASTER
 
 CST = dt.timezone(dt.timedelta(hours=8))
 
@@ -43,7 +44,9 @@ async def test_a_district_warning_waits_for_that_districts_hq(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
     issued = dt.datetime.now(CST).replace(microsecond=0) - dt.timedelta(hours=1)
-    posted = await client.post("/forecast/forecasts", json=orange_forecast("500112", issued))
+    posted = await client.post(
+        "/forecast/forecasts", json=orange_forecast("500112", issued), headers=FORECASTER
+    )
     assert posted.status_code == 201
 
     async def proposed() -> bool:
@@ -95,7 +98,9 @@ async def test_a_rejection_is_kept_with_who_and_why_and_publishes_nothing(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
     issued = dt.datetime.now(CST).replace(microsecond=0) - dt.timedelta(hours=1)
-    await client.post("/forecast/forecasts", json=orange_forecast("500113", issued))
+    await client.post(
+        "/forecast/forecasts", json=orange_forecast("500113", issued), headers=FORECASTER
+    )
 
     async def proposed() -> bool:
         return len(await pending(client, "500113")) == 1
@@ -125,7 +130,9 @@ async def test_a_region_orange_needs_hq_and_then_binds_its_other_districts(
     codes = [a.code for a in members("main-metro")]
     for code in codes[:14]:
         assert (
-            await client.post("/forecast/forecasts", json=orange_forecast(code, issued))
+            await client.post(
+                "/forecast/forecasts", json=orange_forecast(code, issued), headers=FORECASTER
+            )
         ).status_code == 201
 
     async def region_proposed() -> bool:

@@ -12,7 +12,7 @@ from shared.bus.memory import InMemoryBus
 from shared.contracts.envelope import decode
 from shared.contracts.topics import FORECAST_ISSUED
 from tests.conftest import eventually
-from tests.e2e.support import CST, forecast_body
+from tests.e2e.support import CST, FORECASTER, forecast_body
 
 
 async def test_areas_with_observations_but_no_forecast_get_a_baseline(
@@ -25,11 +25,13 @@ async def test_areas_with_observations_but_no_forecast_get_a_baseline(
             for d in range(1, 11)
         ]
         made = await client.post(
-            "/forecast/observations", json={"area": area, "source": "monitoring", "days": days}
+            "/forecast/observations",
+            json={"area": area, "source": "monitoring", "days": days},
+            headers=FORECASTER,
         )
         assert made.status_code == 201, made.text
     assert (
-        await client.post("/forecast/forecasts", json=forecast_body("500153"))
+        await client.post("/forecast/forecasts", json=forecast_body("500153"), headers=FORECASTER)
     ).status_code == 201
 
     runtime = app.state.runtimes["forecast"]

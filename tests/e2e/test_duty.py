@@ -13,7 +13,7 @@ from shared.bus.memory import InMemoryBus
 from shared.contracts.envelope import decode
 from shared.contracts.topics import DUTY_FAULT, WARNING_CHANGED
 from tests.conftest import eventually
-from tests.e2e.support import CST
+from tests.e2e.support import CST, FORECASTER
 
 
 def orange(area: str, issued: dt.datetime) -> dict[str, object]:
@@ -33,7 +33,7 @@ async def test_a_stale_forecast_under_warning_is_a_fault_until_refreshed(
 ) -> None:
     bus: InMemoryBus = app.state.bus
     issued = dt.datetime.now(CST).replace(microsecond=0) - dt.timedelta(hours=5)
-    await client.post("/forecast/forecasts", json=orange("500151", issued))
+    await client.post("/forecast/forecasts", json=orange("500151", issued), headers=FORECASTER)
 
     async def proposal() -> list[dict[str, object]]:
         return (await client.get("/alerting/proposals", params={"area": "500151"})).json()
@@ -61,7 +61,7 @@ async def test_a_stale_forecast_under_warning_is_a_fault_until_refreshed(
     assert "airwarn_stale_forecasts 1.0" in metrics
 
     fresh = dt.datetime.now(CST).replace(microsecond=0) - dt.timedelta(minutes=5)
-    await client.post("/forecast/forecasts", json=orange("500151", fresh))
+    await client.post("/forecast/forecasts", json=orange("500151", fresh), headers=FORECASTER)
     assert (await client.get("/forecast/duty")).json() == []
     runtime = app.state.runtimes["forecast"]
     async with runtime.uow() as uow:

@@ -18,7 +18,7 @@ from shared.contracts.topics import (
 )
 from shared.settings import SERVICE_NAMES
 from tests.conftest import eventually
-from tests.e2e.support import forecast_body, warning
+from tests.e2e.support import FORECASTER, forecast_body, warning
 
 
 def on_bus(app: FastAPI, topic: str) -> list[Any]:
@@ -39,9 +39,9 @@ async def test_a_forecast_reaches_the_alerting_series_once(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
     body = forecast_body("500106")
-    first = await client.post("/forecast/forecasts", json=body)
+    first = await client.post("/forecast/forecasts", json=body, headers=FORECASTER)
     assert first.status_code == 201, first.text
-    again = await client.post("/forecast/forecasts", json=body)
+    again = await client.post("/forecast/forecasts", json=body, headers=FORECASTER)
     assert again.status_code == 200
     assert again.json() == {"forecast_id": first.json()["forecast_id"], "created": False}
 
@@ -59,12 +59,14 @@ async def test_bad_forecasts_are_refused_and_nothing_is_published(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
     unknown = forecast_body("500199")
-    response = await client.post("/forecast/forecasts", json=unknown)
+    response = await client.post("/forecast/forecasts", json=unknown, headers=FORECASTER)
     assert response.status_code == 422 and "500199" in response.text
     changed = forecast_body("500107")
-    assert (await client.post("/forecast/forecasts", json=changed)).status_code == 201
+    assert (
+        await client.post("/forecast/forecasts", json=changed, headers=FORECASTER)
+    ).status_code == 201
     changed["days"][0]["pm25"] = 10.0
-    conflict = await client.post("/forecast/forecasts", json=changed)
+    conflict = await client.post("/forecast/forecasts", json=changed, headers=FORECASTER)
     assert conflict.status_code == 409 and "already exists" in conflict.text
     missing = await client.get("/forecast/forecasts/500108/latest")
     assert missing.status_code == 404

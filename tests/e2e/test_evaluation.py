@@ -14,6 +14,7 @@ import pytest
 from services.app import build_app
 from shared.settings import SERVICE_NAMES, load_settings
 from tests.conftest import eventually
+from tests.e2e.support import FORECASTER
 from tests.e2e.test_replay import documented_examples
 
 INVENTORY = """source_id,name,kind,sector,grade,key_industry,so2,nox,pm,vocs,so2_red,nox_red,pm_red,vocs_red
@@ -47,14 +48,18 @@ async def test_a_lifted_episode_has_its_report(rehearsal: httpx.AsyncClient) -> 
     scenario = json.loads(next(s for name, s, _ in documented_examples() if name == "episode"))
     for event in scenario["events"][:-1]:  # issue orange, up to red, down to orange
         body = {**{k: v for k, v in event.items() if k != "type"}, "source": "city-office"}
-        assert (await client.post("/forecast/forecasts", json=body)).status_code == 201
+        assert (
+            await client.post("/forecast/forecasts", json=body, headers=FORECASTER)
+        ).status_code == 201
     for date, pm25 in (("2023-01-09", 125), ("2023-01-10", 240), ("2023-01-11", 190)):
         observed = {
             "area": "500105",
             "source": "monitoring",
             "days": [{"date": date, "pm25": pm25}],
         }
-        assert (await client.post("/forecast/observations", json=observed)).status_code == 201
+        assert (
+            await client.post("/forecast/observations", json=observed, headers=FORECASTER)
+        ).status_code == 201
 
     async def responses() -> list[dict[str, Any]]:
         return (await client.get("/response/responses", params={"area": "500105"})).json()
@@ -80,7 +85,9 @@ async def test_a_lifted_episode_has_its_report(rehearsal: httpx.AsyncClient) -> 
         **{k: v for k, v in scenario["events"][-1].items() if k != "type"},
         "source": "city-office",
     }
-    assert (await client.post("/forecast/forecasts", json=last)).status_code == 201
+    assert (
+        await client.post("/forecast/forecasts", json=last, headers=FORECASTER)
+    ).status_code == 201
 
     async def lifted() -> bool:
         found = await responses()

@@ -13,7 +13,7 @@ from shared.bus.memory import InMemoryBus
 from shared.contracts.envelope import decode
 from shared.contracts.topics import FORECAST_ISSUED
 from tests.conftest import eventually
-from tests.e2e.support import CST, forecast_body
+from tests.e2e.support import CST, FORECASTER, forecast_body
 
 
 def published(app: FastAPI) -> list[Any]:
@@ -26,7 +26,9 @@ async def test_a_forecast_is_published_with_each_days_aqi(
 ) -> None:
     body = forecast_body("500103", pm25=160.0)
     body["units"] = {"o3_8h": "ppb"}
-    assert (await client.post("/forecast/forecasts", json=body)).status_code == 201
+    assert (
+        await client.post("/forecast/forecasts", json=body, headers=FORECASTER)
+    ).status_code == 201
     await eventually(lambda: len(published(app)) == 1, what="the forecast on the bus")
     day = published(app)[0].days[0]
     assert (day.aqi, day.category, day.primary_pollutants) == (210, 5, ["PM2.5"])
@@ -37,11 +39,15 @@ async def test_a_batch_is_all_or_nothing(app: FastAPI, client: httpx.AsyncClient
     good = [forecast_body(code) for code in ("500104", "500105")]
     bad = forecast_body("500106")
     bad["days"][1]["date"] = bad["days"][0]["date"]
-    refused = await client.post("/forecast/forecasts/batch", json={"forecasts": [*good, bad]})
+    refused = await client.post(
+        "/forecast/forecasts/batch", json={"forecasts": [*good, bad]}, headers=FORECASTER
+    )
     assert refused.status_code == 422
     assert "forecasts[2]: days[1].date" in refused.text
     assert published(app) == []
-    accepted = await client.post("/forecast/forecasts/batch", json={"forecasts": good})
+    accepted = await client.post(
+        "/forecast/forecasts/batch", json={"forecasts": good}, headers=FORECASTER
+    )
     assert accepted.status_code == 201 and len(accepted.json()) == 2
     await eventually(lambda: len(published(app)) == 2, what="two forecasts on the bus")
 
@@ -50,10 +56,12 @@ async def test_a_conflict_in_a_batch_applies_nothing(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
     first = forecast_body("500107")
-    assert (await client.post("/forecast/forecasts", json=first)).status_code == 201
+    assert (
+        await client.post("/forecast/forecasts", json=first, headers=FORECASTER)
+    ).status_code == 201
     changed = {**first, "days": [{**d, "pm25": 10.0} for d in first["days"]]}
     batch = {"forecasts": [forecast_body("500108"), changed]}
-    conflict = await client.post("/forecast/forecasts/batch", json=batch)
+    conflict = await client.post("/forecast/forecasts/batch", json=batch, headers=FORECASTER)
     assert conflict.status_code == 409 and "forecasts[1]" in conflict.text
     assert (await client.get("/forecast/forecasts/500108/latest")).status_code == 404
 
@@ -65,7 +73,7 @@ async def test_a_csv_export_is_taken_and_errors_name_the_line(
     today = dt.datetime.now(CST).date()
     rows = [f"500109,{issued},{today + dt.timedelta(days=i)},{100 + 10 * i},1.0" for i in range(3)]
     text = "area,issued_at,date,pm25,co[ppm]\n" + "\n".join(rows) + "\n"
-    headers = {"content-type": "text/csv"}
+    headers = {**FORECASTER, "content-type": "text/csv"}
     made = await client.post("/forecast/forecasts/csv", content=text, headers=headers)
     assert made.status_code == 201, made.text
     latest = (await client.get("/forecast/forecasts/500109/latest")).json()
@@ -84,9 +92,9 @@ async def test_observations_have_their_own_door(app: FastAPI, client: httpx.Asyn
         "source": "monitoring",
         "days": [{"date": yesterday.isoformat(), "pm25": 80, "max_hourly_aqi": 150}],
     }
-    made = await client.post("/forecast/observations", json=body)
+    made = await client.post("/forecast/observations", json=body, headers=FORECASTER)
     assert made.status_code == 201, made.text
-    again = await client.post("/forecast/observations", json=body)
+    again = await client.post("/forecast/observations", json=body, headers=FORECASTER)
     assert again.status_code == 200
     seen = (await client.get("/forecast/forecasts/500110", params={"kind": "observation"})).json()
     assert len(seen) == 1 and seen[0]["kind"] == "observation"
@@ -96,7 +104,9 @@ async def test_dates_out_of_the_systems_years_are_refused(client: httpx.AsyncCli
     """Found by fuzzing: year 9999 broke date arithmetic (a 500); now a 422 naming it."""
     body = forecast_body("500111")
     body["days"][0]["date"] = "9999-12-31"
-    refused = await client.post("/forecast/forecasts", json=body)
+    refused = await client.post("/forecast/forecasts", json=body, headers=FORECASTER)
     assert refused.status_code == 422 and "outside the years 2000–2100" in refused.text
     observed = {"area": "500111", "source": "m", "days": [{"date": "9999-12-31", "pm25": 1}]}
-    assert (await client.post("/forecast/observations", json=observed)).status_code == 422
+    assert (
+        await client.post("/forecast/observations", json=observed, headers=FORECASTER)
+    ).status_code == 422

@@ -28,7 +28,7 @@ from shared.contracts.topics import BULLETIN_PUBLISHED, WARNING_CHANGED
 from shared.settings import SERVICE_NAMES
 from tests.conftest import eventually
 from tests.contract.support import read_raw
-from tests.e2e.support import CST, forecast_body
+from tests.e2e.support import CST, FORECASTER, forecast_body
 from tests.e2e.test_response_tasks import expected as expected_tasks
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
@@ -156,10 +156,14 @@ async def test_forecast_to_approved_warning_to_tasks_and_bulletins(
     )
     assert subscribed.status_code == 201, subscribed.text
     body = orange_forecast(area)
-    posted = await client.post(f"{services['forecast']}/forecast/forecasts", json=body)
+    posted = await client.post(
+        f"{services['forecast']}/forecast/forecasts", json=body, headers=FORECASTER
+    )
     assert posted.status_code == 201, posted.text
     bad = await client.post(
-        f"{services['forecast']}/forecast/forecasts", json=forecast_body("123456")
+        f"{services['forecast']}/forecast/forecasts",
+        json=forecast_body("123456"),
+        headers=FORECASTER,
     )
     assert bad.status_code == 422
 

@@ -16,7 +16,7 @@ from services.replay import parse_scenario, replay
 from services.response.domain.catalog import load_catalog
 from services.response.domain.tasks import unit_for
 from tests.conftest import eventually
-from tests.e2e.support import CST
+from tests.e2e.support import CST, FORECASTER
 from tests.e2e.test_replay import documented_examples
 
 CATALOG = load_catalog()
@@ -98,7 +98,7 @@ async def warn(client: httpx.AsyncClient, area: str) -> None:
             for i, v in enumerate([60, 90, 120, 160, 170, 130])
         ],
     }
-    await client.post("/forecast/forecasts", json=body)
+    await client.post("/forecast/forecasts", json=body, headers=FORECASTER)
 
     async def proposed() -> list[dict[str, Any]]:
         return (await client.get("/alerting/proposals", params={"area": area})).json()

@@ -9,7 +9,7 @@ import uuid
 from dataclasses import asdict
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, status
+from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.alerting.domain import rules
@@ -19,6 +19,7 @@ from services.alerting.service_layer.handlers import Policy
 from services.alerting.service_layer.unit_of_work import AlertingUnitOfWork
 from shared.areas import AREAS
 from shared.auth import Principal, TokenStore
+from shared.auth.http import bearer
 from shared.contracts.payloads import DayValues, SupportedDate, SupportedTime
 from shared.errors import NotFound
 from shared.runtime import ServiceRuntime
@@ -121,10 +122,7 @@ def router(
 ) -> APIRouter:
     api = APIRouter(tags=["alerting"])
 
-    def caller(authorization: Annotated[str | None, Header()] = None) -> Principal:
-        return tokens.authenticate(authorization)
-
-    Caller = Annotated[Principal, Depends(caller)]
+    Caller = Annotated[Principal, Depends(bearer(tokens))]
 
     @api.post("/advisories", status_code=status.HTTP_201_CREATED, response_model=AdvisoryOut)
     async def submit_advisory(body: AdvisoryIn, principal: Caller) -> AdvisoryOut:

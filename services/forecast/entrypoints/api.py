@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Body, Request, Response, status
+from fastapi import APIRouter, Body, Depends, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.forecast.domain.commands import SubmitForecast
@@ -13,6 +13,8 @@ from services.forecast.domain.duty import stale_since
 from services.forecast.domain.model import Forecast
 from services.forecast.service_layer import duty, handlers
 from services.forecast.service_layer.unit_of_work import ForecastUnitOfWork
+from shared.auth import TokenStore, require_forecaster
+from shared.auth.http import bearer
 from shared.contracts.payloads import DayValues, SupportedTime
 from shared.errors import NotFound, Rejected
 from shared.runtime import ServiceRuntime
@@ -91,10 +93,17 @@ class AcceptedOut(BaseModel):
     created: bool
 
 
-def router(runtime: ServiceRuntime[ForecastUnitOfWork]) -> APIRouter:
+def router(runtime: ServiceRuntime[ForecastUnitOfWork], tokens: TokenStore) -> APIRouter:
     api = APIRouter(tags=["forecast"])
+    # Every write: the office on duty or a forecasting bureau (see shared.auth).
+    forecaster = [Depends(bearer(tokens, require_forecaster))]
 
-    @api.post("/forecasts", status_code=status.HTTP_201_CREATED, response_model=AcceptedOut)
+    @api.post(
+        "/forecasts",
+        status_code=status.HTTP_201_CREATED,
+        response_model=AcceptedOut,
+        dependencies=forecaster,
+    )
     async def submit(body: ForecastIn, response: Response) -> AcceptedOut:
         """One forecast (or observation) for one area, published with each day's AQI."""
         async with runtime.uow() as uow:
@@ -104,7 +113,10 @@ def router(runtime: ServiceRuntime[ForecastUnitOfWork]) -> APIRouter:
         return AcceptedOut(forecast_id=accepted.forecast_id, created=accepted.created)
 
     @api.post(
-        "/forecasts/batch", status_code=status.HTTP_201_CREATED, response_model=list[AcceptedOut]
+        "/forecasts/batch",
+        status_code=status.HTTP_201_CREATED,
+        response_model=list[AcceptedOut],
+        dependencies=forecaster,
     )
     async def submit_batch(body: BatchIn) -> list[AcceptedOut]:
         """Many forecasts, all or nothing."""
@@ -116,6 +128,7 @@ def router(runtime: ServiceRuntime[ForecastUnitOfWork]) -> APIRouter:
         "/forecasts/csv",
         status_code=status.HTTP_201_CREATED,
         response_model=list[AcceptedOut],
+        dependencies=forecaster,
         openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}},
     )
     async def submit_csv(request: Request, source: str = "csv-upload") -> list[AcceptedOut]:
@@ -133,7 +146,12 @@ def router(runtime: ServiceRuntime[ForecastUnitOfWork]) -> APIRouter:
             accepted = await handlers.submit_batch(commands, uow, where=where)
         return [AcceptedOut(forecast_id=a.forecast_id, created=a.created) for a in accepted]
 
-    @api.post("/observations", status_code=status.HTTP_201_CREATED, response_model=AcceptedOut)
+    @api.post(
+        "/observations",
+        status_code=status.HTTP_201_CREATED,
+        response_model=AcceptedOut,
+        dependencies=forecaster,
+    )
     async def observe(body: Annotated[ObservationIn, Body()], response: Response) -> AcceptedOut:
         """Observed daily values (an observation beats any forecast of its day)."""
         last = max(day.date for day in body.days)

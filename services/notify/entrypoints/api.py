@@ -10,7 +10,7 @@ from dataclasses import asdict
 from typing import Annotated, Literal
 from xml.sax.saxutils import escape
 
-from fastapi import APIRouter, Depends, Header, Request, status
+from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,6 +18,7 @@ from services.notify.domain.subscriptions import CHANNELS, Subscription, check_s
 from services.notify.service_layer import handlers
 from services.notify.service_layer.unit_of_work import NotifyUnitOfWork
 from shared.auth import Principal, TokenStore, require
+from shared.auth.http import bearer
 from shared.errors import NotFound
 from shared.runtime import ServiceRuntime
 
@@ -94,10 +95,7 @@ class ChannelHealthOut(BaseModel):
 def router(runtime: ServiceRuntime[NotifyUnitOfWork], tokens: TokenStore) -> APIRouter:
     api = APIRouter(tags=["notify"])
 
-    def caller(authorization: Annotated[str | None, Header()] = None) -> Principal:
-        return tokens.authenticate(authorization)
-
-    Caller = Annotated[Principal, Depends(caller)]
+    Caller = Annotated[Principal, Depends(bearer(tokens))]
 
     @api.get("/bulletins", response_model=list[BulletinOut])
     async def bulletins(area: str | None = None, limit: int = 100) -> list[BulletinOut]:

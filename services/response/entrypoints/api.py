@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import asdict
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -21,6 +21,7 @@ from services.response.domain.tasks import ACTIVE, Task
 from services.response.service_layer import evaluation, handlers, inventory
 from services.response.service_layer.unit_of_work import ResponseUnitOfWork
 from shared.auth import Principal, TokenStore
+from shared.auth.http import bearer
 from shared.errors import Rejected, UnsupportedMediaType
 from shared.runtime import ServiceRuntime
 
@@ -102,10 +103,7 @@ class InventoryOut(BaseModel):
 def router(runtime: ServiceRuntime[ResponseUnitOfWork], tokens: TokenStore) -> APIRouter:
     api = APIRouter(tags=["response"])
 
-    def caller(authorization: Annotated[str | None, Header()] = None) -> Principal:
-        return tokens.authenticate(authorization)
-
-    Caller = Annotated[Principal, Depends(caller)]
+    Caller = Annotated[Principal, Depends(bearer(tokens))]
 
     @api.get("/responses", response_model=list[ResponseOut])
     async def responses(area: str | None = None, active: bool | None = None) -> list[ResponseOut]:
