@@ -21,6 +21,7 @@ from shared.areas import AREAS
 from shared.auth import Principal, TokenStore
 from shared.auth.http import bearer
 from shared.contracts.payloads import DayValues, SupportedDate, SupportedTime
+from shared.error_responses import errors
 from shared.errors import NotFound
 from shared.runtime import ServiceRuntime
 
@@ -120,11 +121,16 @@ class OutlookOut(BaseModel):
 def router(
     runtime: ServiceRuntime[AlertingUnitOfWork], tokens: TokenStore, policy: Policy
 ) -> APIRouter:
-    api = APIRouter(tags=["alerting"])
+    api = APIRouter(tags=["alerting"], responses=errors(422))
 
     Caller = Annotated[Principal, Depends(bearer(tokens))]
 
-    @api.post("/advisories", status_code=status.HTTP_201_CREATED, response_model=AdvisoryOut)
+    @api.post(
+        "/advisories",
+        status_code=status.HTTP_201_CREATED,
+        response_model=AdvisoryOut,
+        responses=errors(401, 403, 413),
+    )
     async def submit_advisory(body: AdvisoryIn, principal: Caller) -> AdvisoryOut:
         advisory = Advisory(
             advisory_id=str(uuid.uuid4()),
@@ -152,14 +158,16 @@ def router(
             found = await uow.warnings.proposals(area=area, status=status)
         return [ProposalOut.of(p) for p in found]
 
-    @api.post("/proposals/{proposal_id}/approve", response_model=ProposalOut)
+    decisions = errors(401, 403, 404, 409, 413)
+
+    @api.post("/proposals/{proposal_id}/approve", response_model=ProposalOut, responses=decisions)
     async def approve(proposal_id: str, body: DecisionIn, principal: Caller) -> ProposalOut:
         async with runtime.uow() as uow:
             done = await handlers.approve(proposal_id, principal, uow, policy, reason=body.reason)
             await uow.commit()
         return ProposalOut.of(done)
 
-    @api.post("/proposals/{proposal_id}/reject", response_model=ProposalOut)
+    @api.post("/proposals/{proposal_id}/reject", response_model=ProposalOut, responses=decisions)
     async def reject(proposal_id: str, body: DecisionIn, principal: Caller) -> ProposalOut:
         async with runtime.uow() as uow:
             done = await handlers.reject(proposal_id, principal, uow, reason=body.reason or "")
@@ -199,7 +207,7 @@ def router(
             for d in days
         ]
 
-    @api.get("/outlook/{area}", response_model=OutlookOut)
+    @api.get("/outlook/{area}", response_model=OutlookOut, responses=errors(404))
     async def outlook(area: str) -> OutlookOut:
         """The area's daily series (what its level is decided on) with the thresholds the
         rules judge it by: the console's forecast chart."""

@@ -1,7 +1,7 @@
 """HTTP API under /forecast: thin — build a command, run its handler."""
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Body, Depends, Request, Response, status
@@ -16,6 +16,7 @@ from services.forecast.service_layer.unit_of_work import ForecastUnitOfWork
 from shared.auth import TokenStore, require_forecaster
 from shared.auth.http import bearer
 from shared.contracts.payloads import DayValues, SupportedTime
+from shared.error_responses import errors
 from shared.errors import NotFound, Rejected
 from shared.runtime import ServiceRuntime
 
@@ -94,15 +95,20 @@ class AcceptedOut(BaseModel):
 
 
 def router(runtime: ServiceRuntime[ForecastUnitOfWork], tokens: TokenStore) -> APIRouter:
-    api = APIRouter(tags=["forecast"])
+    api = APIRouter(tags=["forecast"], responses=errors(422))
     # Every write: the office on duty or a forecasting bureau (see shared.auth).
     forecaster = [Depends(bearer(tokens, require_forecaster))]
+    refusals = errors(401, 403, 409, 413)
+    again: dict[int | str, dict[str, Any]] = {
+        200: {"model": AcceptedOut, "description": "the same forecast again: nothing new"}
+    }
 
     @api.post(
         "/forecasts",
         status_code=status.HTTP_201_CREATED,
         response_model=AcceptedOut,
         dependencies=forecaster,
+        responses={**again, **refusals},
     )
     async def submit(body: ForecastIn, response: Response) -> AcceptedOut:
         """One forecast (or observation) for one area, published with each day's AQI."""
@@ -117,6 +123,7 @@ def router(runtime: ServiceRuntime[ForecastUnitOfWork], tokens: TokenStore) -> A
         status_code=status.HTTP_201_CREATED,
         response_model=list[AcceptedOut],
         dependencies=forecaster,
+        responses=refusals,
     )
     async def submit_batch(body: BatchIn) -> list[AcceptedOut]:
         """Many forecasts, all or nothing."""
@@ -129,6 +136,7 @@ def router(runtime: ServiceRuntime[ForecastUnitOfWork], tokens: TokenStore) -> A
         status_code=status.HTTP_201_CREATED,
         response_model=list[AcceptedOut],
         dependencies=forecaster,
+        responses=refusals,
         openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}},
     )
     async def submit_csv(request: Request, source: str = "csv-upload") -> list[AcceptedOut]:
@@ -151,6 +159,7 @@ def router(runtime: ServiceRuntime[ForecastUnitOfWork], tokens: TokenStore) -> A
         status_code=status.HTTP_201_CREATED,
         response_model=AcceptedOut,
         dependencies=forecaster,
+        responses={**again, **refusals},
     )
     async def observe(body: Annotated[ObservationIn, Body()], response: Response) -> AcceptedOut:
         """Observed daily values (an observation beats any forecast of its day)."""
@@ -200,7 +209,7 @@ def router(runtime: ServiceRuntime[ForecastUnitOfWork], tokens: TokenStore) -> A
             )
         return [ForecastOut.of(forecast) for forecast in found]
 
-    @api.get("/forecasts/{area}/latest", response_model=ForecastOut)
+    @api.get("/forecasts/{area}/latest", response_model=ForecastOut, responses=errors(404))
     async def latest(area: str) -> ForecastOut:
         async with runtime.uow() as uow:
             found = await handlers.forecast_history(area, uow, limit=1)

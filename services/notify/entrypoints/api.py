@@ -19,6 +19,7 @@ from services.notify.service_layer import handlers
 from services.notify.service_layer.unit_of_work import NotifyUnitOfWork
 from shared.auth import Principal, TokenStore, require
 from shared.auth.http import bearer
+from shared.error_responses import errors
 from shared.errors import NotFound
 from shared.runtime import ServiceRuntime
 
@@ -93,7 +94,7 @@ class ChannelHealthOut(BaseModel):
 
 
 def router(runtime: ServiceRuntime[NotifyUnitOfWork], tokens: TokenStore) -> APIRouter:
-    api = APIRouter(tags=["notify"])
+    api = APIRouter(tags=["notify"], responses=errors(422))
 
     Caller = Annotated[Principal, Depends(bearer(tokens))]
 
@@ -103,7 +104,11 @@ def router(runtime: ServiceRuntime[NotifyUnitOfWork], tokens: TokenStore) -> API
             found = await handlers.list_bulletins(uow, area=area, limit=max(1, min(limit, 1000)))
         return [BulletinOut.model_validate(b, from_attributes=True) for b in found]
 
-    @api.get("/bulletins/{bulletin_id}.html", response_class=Response)
+    @api.get(
+        "/bulletins/{bulletin_id}.html",
+        response_class=Response,
+        responses={200: {"content": {"text/html": {}}}, **errors(404)},
+    )
     async def page(bulletin_id: str) -> Response:
         """The bulletin as an HTML page, Chinese then English."""
         async with runtime.uow() as uow:
@@ -116,7 +121,11 @@ def router(runtime: ServiceRuntime[NotifyUnitOfWork], tokens: TokenStore) -> API
         )
         return Response(document, media_type="text/html; charset=utf-8")
 
-    @api.get("/bulletins/{bulletin_id}.cap", response_class=Response)
+    @api.get(
+        "/bulletins/{bulletin_id}.cap",
+        response_class=Response,
+        responses={200: {"content": {"application/cap+xml": {}}}, **errors(404)},
+    )
     async def cap(bulletin_id: str) -> Response:
         """The bulletin's CAP 1.2 message."""
         async with runtime.uow() as uow:
@@ -141,7 +150,12 @@ def router(runtime: ServiceRuntime[NotifyUnitOfWork], tokens: TokenStore) -> API
             ChannelHealthOut(channel=channel, **counts.get(channel, {})) for channel in CHANNELS
         ]
 
-    @api.post("/subscriptions", status_code=status.HTTP_201_CREATED, response_model=SubscriptionOut)
+    @api.post(
+        "/subscriptions",
+        status_code=status.HTTP_201_CREATED,
+        response_model=SubscriptionOut,
+        responses=errors(401, 403, 413),
+    )
     async def subscribe(body: SubscriptionIn, principal: Caller) -> SubscriptionOut:
         if not (principal.role == "agency" and body.unit == principal.unit):
             require(principal, "office-duty", "office-director", "hq-commander")
@@ -162,21 +176,29 @@ def router(runtime: ServiceRuntime[NotifyUnitOfWork], tokens: TokenStore) -> API
             await handlers.subscribe(made, uow)
         return _out(made)
 
-    @api.get("/subscriptions", response_model=list[SubscriptionOut])
+    @api.get("/subscriptions", response_model=list[SubscriptionOut], responses=errors(401, 403))
     async def list_subscriptions(principal: Caller) -> list[SubscriptionOut]:
         require(principal, "office-duty", "office-director", "hq-commander")
         async with runtime.uow() as uow:
             found = await uow.deliveries.subscriptions(active=None)
         return [_out(s) for s in found]
 
-    @api.delete("/subscriptions/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT)
+    @api.delete(
+        "/subscriptions/{subscription_id}",
+        status_code=status.HTTP_204_NO_CONTENT,
+        responses=errors(401, 403, 404),
+    )
     async def unsubscribe(subscription_id: str, principal: Caller) -> Response:
         require(principal, "office-duty", "office-director", "hq-commander")
         async with runtime.uow() as uow:
             await handlers.unsubscribe(subscription_id, uow)
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
-    @api.get("/feed.atom", response_class=Response)
+    @api.get(
+        "/feed.atom",
+        response_class=Response,
+        responses={200: {"content": {"application/atom+xml": {}}}},
+    )
     async def feed(request: Request) -> Response:
         """The latest bulletins as an Atom feed, the form alert aggregators poll."""
         async with runtime.uow() as uow:

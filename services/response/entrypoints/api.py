@@ -22,6 +22,7 @@ from services.response.service_layer import evaluation, handlers, inventory
 from services.response.service_layer.unit_of_work import ResponseUnitOfWork
 from shared.auth import Principal, TokenStore
 from shared.auth.http import bearer
+from shared.error_responses import errors
 from shared.errors import Rejected, UnsupportedMediaType
 from shared.runtime import ServiceRuntime
 
@@ -101,7 +102,7 @@ class InventoryOut(BaseModel):
 
 
 def router(runtime: ServiceRuntime[ResponseUnitOfWork], tokens: TokenStore) -> APIRouter:
-    api = APIRouter(tags=["response"])
+    api = APIRouter(tags=["response"], responses=errors(422))
 
     Caller = Annotated[Principal, Depends(bearer(tokens))]
 
@@ -141,21 +142,24 @@ def router(runtime: ServiceRuntime[ResponseUnitOfWork], tokens: TokenStore) -> A
             done = await handlers.change_task(task_id, action, principal, uow, note=note)
         return TaskOut.of(done, dt.datetime.now(dt.UTC))
 
-    @api.post("/tasks/{task_id}/acknowledge", response_model=TaskOut)
+    changes = errors(401, 403, 404, 409, 413)
+
+    @api.post("/tasks/{task_id}/acknowledge", response_model=TaskOut, responses=changes)
     async def acknowledge(task_id: str, principal: Caller) -> TaskOut:
         return await _change(task_id, "acknowledge", principal, None)
 
-    @api.post("/tasks/{task_id}/progress", response_model=TaskOut)
+    @api.post("/tasks/{task_id}/progress", response_model=TaskOut, responses=changes)
     async def progress(task_id: str, body: NoteIn, principal: Caller) -> TaskOut:
         return await _change(task_id, "progress", principal, body.note)
 
-    @api.post("/tasks/{task_id}/complete", response_model=TaskOut)
+    @api.post("/tasks/{task_id}/complete", response_model=TaskOut, responses=changes)
     async def complete(task_id: str, body: NoteIn, principal: Caller) -> TaskOut:
         return await _change(task_id, "complete", principal, body.note)
 
     @api.put(
         "/inventories/{district}",
         response_model=InventoryOut,
+        responses=errors(401, 403, 404, 413, 415),
         openapi_extra={
             "requestBody": {
                 "content": {
@@ -206,7 +210,7 @@ def router(runtime: ServiceRuntime[ResponseUnitOfWork], tokens: TokenStore) -> A
             district=district, version=version, sources=[SourceIn(**asdict(s)) for s in sources]
         )
 
-    @api.get("/inventories/{district}/check")
+    @api.get("/inventories/{district}/check", responses=errors(404))
     async def check(
         district: str,
         level: Literal["yellow", "orange", "red"] | None = None,
@@ -220,13 +224,17 @@ def router(runtime: ServiceRuntime[ResponseUnitOfWork], tokens: TokenStore) -> A
             )
         return {"district": district, "version": version, **asdict(result)}
 
-    @api.get("/reports/{episode_id}.html", response_class=HTMLResponse)
+    @api.get("/reports/{episode_id}.html", response_class=HTMLResponse, responses=errors(404))
     async def report_page(episode_id: str) -> HTMLResponse:
         async with runtime.uow() as uow:
             made = await evaluation.episode_report(episode_id, uow)
         return HTMLResponse(report_html(made, f"{episode_id}/chart.png"))
 
-    @api.get("/reports/{episode_id}/chart.png", response_class=Response)
+    @api.get(
+        "/reports/{episode_id}/chart.png",
+        response_class=Response,
+        responses={200: {"content": {"image/png": {}}}, **errors(404)},
+    )
     async def report_chart(episode_id: str) -> Response:
         async with runtime.uow() as uow:
             made = await evaluation.episode_report(episode_id, uow)
@@ -234,7 +242,7 @@ def router(runtime: ServiceRuntime[ResponseUnitOfWork], tokens: TokenStore) -> A
         return Response(png, media_type="image/png")
 
     # After the .html and chart routes: a bare {episode_id} would swallow them.
-    @api.get("/reports/{episode_id}")
+    @api.get("/reports/{episode_id}", responses=errors(404))
     async def report(episode_id: str) -> dict[str, object]:
         """The episode's evaluation (plan §6) as JSON."""
         async with runtime.uow() as uow:
