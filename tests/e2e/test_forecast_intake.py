@@ -110,3 +110,26 @@ async def test_dates_out_of_the_systems_years_are_refused(client: httpx.AsyncCli
     assert (
         await client.post("/forecast/observations", json=observed, headers=FORECASTER)
     ).status_code == 422
+
+
+async def test_a_csv_source_is_one_to_a_hundred_characters(client: httpx.AsyncClient) -> None:
+    """Found by fuzzing: ``?source=`` (empty) broke the published event (a 500)."""
+    issued = (dt.datetime.now(CST) - dt.timedelta(hours=1)).replace(microsecond=0).isoformat()
+    text = f"area,issued_at,date,pm25\n500112,{issued},{dt.datetime.now(CST).date()},40\n"
+    headers = {**FORECASTER, "content-type": "text/csv"}
+    url = "/forecast/forecasts/csv"
+    empty = await client.post(url, params={"source": ""}, content=text, headers=headers)
+    assert empty.status_code == 422
+    assert empty.json()["detail"][0]["loc"] == ["query", "source"]
+    named = text.replace("area,", "source,area,").replace("\n500112", f"\n{'s' * 101},500112")
+    long = await client.post(url, content=named, headers=headers)
+    assert long.status_code == 422 and "line 2: source: 101 characters" in long.text
+    assert (await client.get("/forecast/forecasts/500112")).json() == []
+
+
+async def test_a_body_that_is_not_text_is_a_422_naming_it(client: httpx.AsyncClient) -> None:
+    """Found by fuzzing: bytes that are not UTF-8 got FastAPI's bare 400."""
+    headers = {**FORECASTER, "content-type": "application/json"}
+    refused = await client.post("/forecast/forecasts", content=b'{"area": "\xff"}', headers=headers)
+    assert refused.status_code == 422
+    assert refused.json()["detail"].startswith("body: not JSON: 'utf-8' codec can't decode")

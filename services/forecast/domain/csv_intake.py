@@ -27,6 +27,7 @@ from shared.errors import Rejected
 REQUIRED = ("area", "issued_at", "date")
 VALUE_COLUMNS = (*FIELDS, "max_hourly_aqi")
 OPTIONAL = ("source", "kind")
+MAX_SOURCE = 100  # as for a JSON forecast; a longer one would not fit its column
 _UNIT = re.compile(r"^(?P<name>[a-z0-9_]+)\[(?P<unit>[a-z0-9/]+)\]$")
 
 
@@ -108,6 +109,8 @@ def _columns(header: list[str]) -> tuple[list[str | None], dict[str, str]]:
 
 def _command(key: tuple[str, str, str, str], line: int) -> SubmitForecast:
     area, source, kind, issued = key
+    if not 1 <= len(source) <= MAX_SOURCE:
+        raise Rejected(f"line {line}: source: {len(source)} characters; 1 to {MAX_SOURCE} allowed")
     if kind not in ("forecast", "observation"):
         raise Rejected(f"line {line}: kind: {kind!r} is neither forecast nor observation")
     try:

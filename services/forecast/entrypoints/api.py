@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Body, Depends, Request, Response, status
+from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.forecast.domain.commands import SubmitForecast
@@ -139,7 +139,10 @@ def router(runtime: ServiceRuntime[ForecastUnitOfWork], tokens: TokenStore) -> A
         responses=refusals,
         openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}},
     )
-    async def submit_csv(request: Request, source: str = "csv-upload") -> list[AcceptedOut]:
+    async def submit_csv(
+        request: Request,
+        source: Annotated[str, Query(min_length=1, max_length=100)] = "csv-upload",
+    ) -> list[AcceptedOut]:
         """A spreadsheet export: one row per area and day (see the CSV columns in the docs)."""
         raw = await request.body()
         if len(raw) > MAX_CSV_BYTES:
