@@ -6,11 +6,14 @@ composition root (the CLI, a test fixture) and pass the result down.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.observability.logs import redact
 
 SERVICE_NAMES: tuple[str, ...] = ("forecast", "alerting", "response", "notify")
 ServiceName = Literal["forecast", "alerting", "response", "notify"]
@@ -66,6 +69,11 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("database_url must use sqlite+aiosqlite:// or postgresql+asyncpg://")
         return value
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # repr() and str() end up in logs and tracebacks: never with the database password.
+        for name, value in super().__repr_args__():
+            yield name, redact(value) if isinstance(value, str) else value
 
     def database_url_for(self, service: str) -> str:
         return self.database_url.format(service=service, var_dir=self.var_dir.as_posix())

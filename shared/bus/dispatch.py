@@ -63,9 +63,13 @@ class Dispatcher:
         # What the handler changes is audited as done on this message's behalf.
         actor = context.actor.set(f"bus:{self.topic.name}")
         event_id = context.event_id.set(event.id)
+        # The trace the producer started goes on: into this handler's logs and, through
+        # the unit of work, into every event it publishes.
+        trace_id = context.trace_id.set(event.trace_id or None)
         try:
             await self._handle(raw, event)
         finally:
+            context.trace_id.reset(trace_id)
             context.event_id.reset(event_id)
             context.actor.reset(actor)
 
@@ -90,6 +94,11 @@ class Dispatcher:
             elapsed = asyncio.get_running_loop().time() - started
             metrics.handler_seconds.labels(self.topic.name, self.group).observe(elapsed)
             metrics.consumed.labels(self.topic.name, self.group).inc()
+            log.debug(
+                "handled %s",
+                event.type,
+                extra={"topic": raw.topic, "group": self.group, "seconds": round(elapsed, 6)},
+            )
             return
 
     async def _send_to_dlq(self, raw: RawMessage, reason: str) -> None:

@@ -22,6 +22,7 @@ from shared.contracts.payloads import Payload
 from shared.contracts.topics import Topic
 from shared.db.audit import Entry, append, new_entry
 from shared.db.tables import MessagingTables
+from shared.observability import context
 
 
 class SqlUnitOfWork:
@@ -39,7 +40,8 @@ class SqlUnitOfWork:
         self._on_commit = on_commit
         self._published = False
         self._audit: list[Entry] = []
-        self.trace_id: str | None = None
+        # The request's or message's trace, so the events this transaction publishes carry it.
+        self.trace_id: str | None = context.trace_id.get()
 
     async def __aenter__(self) -> Self:
         self.session = self._session_factory()

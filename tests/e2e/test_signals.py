@@ -1,0 +1,168 @@
+"""The platform team's signals on the embedded system: one trace id from an HTTP request
+through the bus into the consumer's logs, generic 500 bodies, no secrets in logs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import logging
+import re
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from services.app import build_app
+from shared.bus.memory import InMemoryBus
+from shared.contracts.envelope import decode
+from shared.contracts.topics import FORECAST_ISSUED, WARNING_CHANGED
+from shared.observability.logs import configure_logging
+from shared.settings import SERVICE_NAMES, load_settings
+from tests.conftest import eventually
+from tests.e2e.support import FORECASTER, forecast_body
+from tests.e2e.test_approvals import CST, orange_forecast
+
+Lines = Callable[[], list[dict[str, Any]]]
+
+
+@pytest.fixture
+def json_logs() -> Iterator[Lines]:
+    """The process's real logging set-up, writing its JSON lines where the test reads them."""
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    stream = io.StringIO()
+    configure_logging("DEBUG", stream=stream)
+    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    root.handlers[:], level = saved
+    root.setLevel(level)
+
+
+@pytest.fixture
+async def rehearsal(tmp_path: Path) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    """The embedded system with proposals approved at once, so a forecast becomes a warning."""
+    settings = load_settings(
+        bus="memory", var_dir=tmp_path, outbox_poll_seconds=0.05, alerting_auto_approve=True
+    )
+    app = build_app(settings, SERVICE_NAMES)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://airwarn") as client:
+            yield app, client
+
+
+def _events(app: FastAPI, topic: str) -> list[Any]:
+    bus: InMemoryBus = app.state.bus
+    return [decode(raw) for raw in bus.messages(topic)]
+
+
+async def test_a_requests_trace_id_reaches_the_warning_and_the_consumers_logs(
+    json_logs: Lines, rehearsal: tuple[FastAPI, httpx.AsyncClient]
+) -> None:
+    app, client = rehearsal
+    trace = f"signals-{uuid.uuid4().hex[:12]}"
+    issued = dt.datetime.now(CST).replace(microsecond=0)
+    posted = await client.post(
+        "/forecast/forecasts",
+        json=orange_forecast("500107", issued),
+        headers={**FORECASTER, "X-Trace-Id": trace},
+    )
+    assert posted.status_code == 201, posted.text
+    assert posted.headers["x-trace-id"] == trace
+
+    await eventually(lambda: bool(_events(app, WARNING_CHANGED.name)), what="warning.changed")
+    (issued_event,) = _events(app, FORECAST_ISSUED.name)
+    (warning,) = _events(app, WARNING_CHANGED.name)
+    assert issued_event.trace_id == trace and warning.trace_id == trace
+
+    def consumed(event_id: str) -> list[dict[str, Any]]:
+        return [
+            line
+            for line in json_logs()
+            if line.get("event_id") == event_id and line["message"].startswith("handled ")
+        ]
+
+    wanted = {"airwarn.response.warning-changed", "airwarn.notify.warning-changed"}
+    await eventually(
+        lambda: wanted <= {line["group"] for line in consumed(warning.id)},
+        what="the consumers' log lines",
+    )
+    for line in consumed(warning.id) + consumed(issued_event.id):
+        assert line["trace_id"] == trace, line
+        assert line["actor"].startswith("bus:")
+
+
+async def test_a_trace_is_taken_from_traceparent_or_minted(client: httpx.AsyncClient) -> None:
+    w3c = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    from_parent = await client.get("/healthz", headers={"traceparent": w3c})
+    assert from_parent.headers["x-trace-id"] == "4bf92f3577b34da6a3ce929d0e0e4736"
+    minted = await client.get("/healthz")
+    assert re.fullmatch(r"[0-9a-f]{32}", minted.headers["x-trace-id"])
+    unusable = await client.get("/healthz", headers={"x-trace-id": "no spaces <or> markup"})
+    assert re.fullmatch(r"[0-9a-f]{32}", unusable.headers["x-trace-id"])
+    refused = await client.post("/forecast/forecasts", json={}, headers={"x-trace-id": "t-401"})
+    assert refused.status_code == 401 and refused.headers["x-trace-id"] == "t-401"
+
+
+async def test_an_unexpected_failure_is_a_bare_500_logged_without_the_token(
+    json_logs: Lines, app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    runtime = app.state.runtimes["forecast"]
+    async with runtime.uow() as uow:  # the database loses a table under the running service
+        await uow.session.execute(text("DROP TABLE forecast_forecasts"))
+        await uow.session.commit()
+    token = FORECASTER["authorization"].removeprefix("Bearer ")
+    failed = await client.post(
+        "/forecast/forecasts",
+        json=forecast_body("500108"),
+        headers={**FORECASTER, "x-trace-id": "t-500"},
+    )
+    assert failed.status_code == 500
+    assert failed.json() == {"detail": "internal error"}
+    assert failed.headers["x-trace-id"] == "t-500"
+    assert "forecast_forecasts" not in failed.text
+
+    (line,) = [line for line in json_logs() if line["message"] == "unhandled error"]
+    assert line["trace_id"] == "t-500" and line["levelname"] == "ERROR"
+    assert (line["method"], line["path"]) == ("POST", "/forecast/forecasts")
+    assert line["headers"]["authorization"] == "***"
+    assert "forecast_forecasts" in line["exc_info"]  # the log keeps what the body withholds
+    everything = json.dumps(json_logs())
+    assert token not in everything
+
+
+async def _admin(url: str, statement: str) -> None:
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as connection:
+        await connection.execute(text(statement))
+    await engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_start_up_logs_name_the_database_but_not_its_password(
+    json_logs: Lines, postgres_url: str, tmp_path: Path
+) -> None:
+    assert ":airwarn@" in postgres_url, "the test database's password is what must not leak"
+    name = f"airwarn_signals_{uuid.uuid4().hex[:8]}"
+    await _admin(postgres_url, f'CREATE DATABASE "{name}"')
+    try:
+        url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
+        settings = load_settings(bus="memory", var_dir=tmp_path, database_url=url)
+        app = build_app(settings, ["forecast"])
+        async with app.router.lifespan_context(app):
+            pass
+    finally:
+        await _admin(postgres_url, f'DROP DATABASE "{name}" WITH (FORCE)')
+    everything = json.dumps(json_logs())
+    assert ":airwarn@" not in everything
+    (starting,) = [line for line in json_logs() if line["message"] == "starting airwarn"]
+    assert (
+        starting["databases"]["forecast"]
+        == f"postgresql+asyncpg://airwarn:***@127.0.0.1:55432/{name}"
+    )
