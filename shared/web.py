@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
 
 from shared.errors import (
     Conflict,
@@ -24,6 +27,11 @@ from shared.observability.tracing import TraceRequests
 from shared.runtime import ServiceRuntime
 
 log = logging.getLogger(__name__)
+
+
+class ReadyOut(BaseModel):
+    ready: bool
+    checks: dict[str, bool]
 
 
 def create_app(
@@ -60,7 +68,12 @@ def create_app(
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["platform"])
+    @app.get(
+        "/readyz",
+        tags=["platform"],
+        response_model=ReadyOut,
+        responses={503: {"model": ReadyOut, "description": "a database or the bus is unreachable"}},
+    )
     async def readyz() -> JSONResponse:
         checks = {f"database:{rt.name}": await rt.database_ready() for rt in runtimes}
         checks["bus"] = await bus_ready()
@@ -99,6 +112,16 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def forbidden(_request: Request, exc: Exception) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=403)
 
+    async def unreadable(request: Request, exc: Exception) -> Response:
+        http_error = cast(HTTPException, exc)
+        # FastAPI answers a JSON body that is not even text (not UTF-8) with a bare 400;
+        # bad input here is a 422 that says what is wrong, like every other.
+        if http_error.status_code == 400 and http_error.__cause__ is not None:
+            return JSONResponse(
+                {"detail": f"body: not JSON: {http_error.__cause__}"}, status_code=422
+            )
+        return await http_exception_handler(request, http_error)
+
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
         return JSONResponse({"detail": "internal error"}, status_code=500)
@@ -109,4 +132,5 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Unauthenticated, unauthenticated)
     app.add_exception_handler(Forbidden, forbidden)
     app.add_exception_handler(UnsupportedMediaType, unsupported)
+    app.add_exception_handler(HTTPException, unreadable)
     app.add_exception_handler(Exception, unexpected)
