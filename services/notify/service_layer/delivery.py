@@ -105,17 +105,19 @@ async def _queue(
     subscription: Subscription,
     message_id: str,
     kind: Literal["bulletin", "notice"],
-    created_at: dt.datetime,
 ) -> None:
     """A pending delivery, behind the subscriber's earlier ones."""
+    # The 24 hours of retries run from now, not from the message's event time: a
+    # bulletin of a late or replayed warning still gets its full day.
+    queued = dt.datetime.now(dt.UTC)
     delivery = Delivery(
         delivery_id=str(uuid.uuid4()),
         bulletin_id=message_id,
         subscription_id=subscription.subscription_id,
         seq=await uow.deliveries.next_seq(subscription.subscription_id),
         status="pending",
-        created_at=created_at,
-        next_attempt_at=dt.datetime.now(dt.UTC),
+        created_at=queued,
+        next_attempt_at=queued,
         kind=kind,
     )
     await uow.deliveries.add_delivery(delivery)
@@ -126,7 +128,7 @@ async def fan_out_notice(notice: Notice, uow: NotifyUnitOfWork) -> int:
     """One delivery of ``notice`` per active subscription of its unit."""
     wanted = [s for s in await uow.deliveries.subscriptions() if s.unit == notice.unit]
     for subscription in wanted:
-        await _queue(uow, subscription, notice.notice_id, "notice", notice.created_at)
+        await _queue(uow, subscription, notice.notice_id, "notice")
     return len(wanted)
 
 
@@ -138,7 +140,7 @@ async def fan_out(bulletin: Bulletin, previous: str | None, uow: NotifyUnitOfWor
         if concerns(s, area=bulletin.area, level=bulletin.level, previous=previous)
     ]
     for subscription in wanted:
-        await _queue(uow, subscription, bulletin.bulletin_id, "bulletin", bulletin.published_at)
+        await _queue(uow, subscription, bulletin.bulletin_id, "bulletin")
     return len(wanted)
 
 
