@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 class ReadyOut(BaseModel):
     ready: bool
     checks: dict[str, bool]
+    #: the checks that failed, by name (``database:<service>``, ``bus``)
+    down: list[str]
 
 
 def create_app(
@@ -77,8 +79,10 @@ def create_app(
     async def readyz() -> JSONResponse:
         checks = {f"database:{rt.name}": await rt.database_ready() for rt in runtimes}
         checks["bus"] = await bus_ready()
-        ready = all(checks.values())
-        return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+        down = [name for name, ok in checks.items() if not ok]
+        return JSONResponse(
+            {"ready": not down, "checks": checks, "down": down}, status_code=503 if down else 200
+        )
 
     @app.get("/metrics", tags=["platform"], response_class=PlainTextResponse)
     async def metrics() -> PlainTextResponse:

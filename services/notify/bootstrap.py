@@ -14,7 +14,7 @@ from services.notify.adapters.channels.webhook import WebhookChannel
 from services.notify.adapters.orm import messaging
 from services.notify.entrypoints.api import router as api_router
 from services.notify.service_layer import handlers
-from services.notify.service_layer.delivery import deliver_due
+from services.notify.service_layer.delivery import deliver_due, report_states
 from services.notify.service_layer.unit_of_work import NotifyUnitOfWork
 from shared.auth import TokenStore
 from shared.bus.base import Bus
@@ -27,8 +27,10 @@ NAME = "notify"
 
 def deliveries_job(settings: Settings) -> Job:
     first_retry = dt.timedelta(seconds=settings.delivery_first_retry_seconds)
+    reported = False
 
     async def run(runtime: ServiceRuntime[Any]) -> None:
+        nonlocal reported
         async with httpx.AsyncClient() as client:
             webhook = WebhookChannel(client)
             channels: dict[str, ChannelAdapter] = {
@@ -38,7 +40,12 @@ def deliveries_job(settings: Settings) -> Job:
                 "weibo": webhook,
                 "email": EmailChannel(settings.smtp_host, settings.smtp_port, settings.smtp_sender),
             }
-            await deliver_due(runtime.uow, channels, first_retry=first_retry)
+            attempted = await deliver_due(runtime.uow, channels, first_retry=first_retry)
+        # Statuses change only by an attempt (a new delivery is due at once, so the next
+        # run attempts it): count them again then, not on every idle run.
+        if attempted or not reported:
+            await report_states(runtime.uow)
+            reported = True
 
     return Job("deliveries", settings.delivery_every_seconds, run)
 

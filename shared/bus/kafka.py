@@ -40,11 +40,14 @@ class KafkaBus:
         client_id: str = "airwarn",
         partitions: int = 6,
         retry_max_seconds: float = 30.0,
+        lag_every_seconds: float = 5.0,
     ) -> None:
         self.bootstrap = bootstrap
         self.client_id = client_id
         self.partitions = partitions
         self.retry_max_seconds = retry_max_seconds
+        #: how often each consumer asks the broker for its lag while it may be stuck
+        self.lag_every_seconds = lag_every_seconds
         self._producer: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
@@ -138,6 +141,7 @@ class KafkaConsumer:
         )
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
+        self._lag_task: asyncio.Task[None] | None = None
         self._in_hand = asyncio.Lock()
 
     def assigned_partitions(self) -> frozenset[int]:
@@ -160,6 +164,7 @@ class KafkaConsumer:
         self._task = asyncio.create_task(
             self._run(self._consumer), name=f"consume {self.topic.name}"
         )
+        self._lag_task = asyncio.create_task(self._watch_lag(), name=f"lag {self.topic.name}")
 
     async def stop(self) -> None:
         async with self._in_hand:
@@ -169,11 +174,12 @@ class KafkaConsumer:
         await self._halt()
 
     async def _halt(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        for task in (self._lag_task, self._task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._task = self._lag_task = None
         consumer, self._consumer = self._consumer, None
         if consumer is not None:
             with contextlib.suppress(asyncio.TimeoutError):
@@ -218,3 +224,39 @@ class KafkaConsumer:
                 # The partition moved during a rebalance: its new owner reads the
                 # message again and the idempotent handler ignores it.
                 log.warning("offset commit refused: %s", exc)
+                return
+        highwater = consumer.highwater(tp)
+        if highwater is not None:
+            self._report_lag(record.partition, highwater - (record.offset + 1))
+
+    def _report_lag(self, partition: int, behind: int) -> None:
+        metrics.consumer_lag.labels(self.topic.name, str(partition), self.group).set(behind)
+
+    async def refresh_lag(self) -> None:
+        """Ask the broker: log end minus the group's committed offset, per assigned partition.
+
+        The loop updates the lag after each message from the fetch's high watermark; this
+        also covers a consumer that is stuck in a handler or is not being fed at all.
+        """
+        consumer = self._consumer
+        if consumer is None:
+            return
+        assigned = sorted(consumer.assignment(), key=lambda tp: tp.partition)
+        if not assigned:
+            return
+        ends = await consumer.end_offsets(assigned)
+        starts = await consumer.beginning_offsets(assigned)
+        for tp in assigned:
+            committed = await consumer.committed(tp)
+            done = committed if committed is not None else starts[tp]
+            self._report_lag(tp.partition, max(ends[tp] - done, 0))
+
+    async def _watch_lag(self) -> None:
+        while True:
+            await asyncio.sleep(self._bus.lag_every_seconds)
+            try:
+                await self.refresh_lag()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a rebalance or a broker away: next round
+                log.debug("consumer lag not read: %r", exc, extra={"group": self.group})

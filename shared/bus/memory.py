@@ -29,7 +29,8 @@ class _Group:
 
 
 class _TopicLog:
-    def __init__(self, partitions: int) -> None:
+    def __init__(self, name: str, partitions: int) -> None:
+        self.name = name
         self.partitions: list[list[RawMessage]] = [[] for _ in range(partitions)]
         self.changed = asyncio.Condition()
         self.groups: dict[str, _Group] = {}
@@ -49,9 +50,16 @@ class _TopicLog:
             offset=len(log),
         )
         log.append(stored)
+        for name, group in self.groups.items():
+            self.report_lag(name, group, index)
         async with self.changed:
             self.changed.notify_all()
         return stored
+
+    def report_lag(self, group_name: str, group: _Group, partition: int) -> None:
+        """Log end minus the group's committed offset, as Kafka's consumer lag."""
+        behind = len(self.partitions[partition]) - group.committed.get(partition, 0)
+        metrics.consumer_lag.labels(self.name, str(partition), group_name).set(behind)
 
     async def rebalance(self, group: _Group) -> None:
         """Hand the partitions round-robin to the group's live members."""
@@ -88,6 +96,8 @@ class MemoryConsumer:
         log = self._bus.log(self.topic.name)
         group = log.groups.setdefault(self.group, _Group())
         group.members.append(self)
+        for partition in range(len(log.partitions)):
+            log.report_lag(self.group, group, partition)
         await self._rebalance(log, group)
         self._task = asyncio.create_task(self._run(log, group), name=f"consume {self.topic.name}")
 
@@ -131,6 +141,7 @@ class MemoryConsumer:
                     await self._dispatcher.deliver(log.partitions[partition][position])
                     if partition in self.owned:
                         group.committed[partition] = position + 1
+                        log.report_lag(self.group, group, partition)
                 progressed = True
             if not progressed:
                 async with log.changed:
@@ -151,7 +162,7 @@ class InMemoryBus:
 
     def log(self, topic: str) -> _TopicLog:
         if topic not in self._logs:
-            self._logs[topic] = _TopicLog(self._partitions)
+            self._logs[topic] = _TopicLog(topic, self._partitions)
         return self._logs[topic]
 
     def messages(self, topic: str) -> list[RawMessage]:

@@ -36,3 +36,14 @@ deliveries = Counter(
     "Bulletin delivery attempts, by channel and outcome",
     ["channel", "status"],
 )
+consumer_lag = Gauge(
+    "airwarn_consumer_lag",
+    "Messages on a partition not yet handled and committed by the consumer group",
+    ["topic", "partition", "group"],
+)
+delivery_states = Gauge(
+    "airwarn_deliveries",
+    "Deliveries in the delivery log by channel and current status "
+    "(delivered, pending, failing and retrying, dead)",
+    ["channel", "status"],
+)

@@ -8,6 +8,7 @@ import io
 import json
 import logging
 import re
+import socket
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -16,18 +17,22 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.app import build_app
+from shared.bus.kafka import KafkaBus
 from shared.bus.memory import InMemoryBus
-from shared.contracts.envelope import decode
+from shared.contracts.envelope import decode, new_event
 from shared.contracts.topics import FORECAST_ISSUED, WARNING_CHANGED
 from shared.observability.logs import configure_logging
 from shared.settings import SERVICE_NAMES, load_settings
 from tests.conftest import eventually
-from tests.e2e.support import FORECASTER, forecast_body
+from tests.contract.support import fresh_topic
+from tests.e2e.support import FORECASTER, forecast_body, warning
 from tests.e2e.test_approvals import CST, orange_forecast
+from tests.unit.shared.test_consumer_lag import publish_n_then_consume
 
 Lines = Callable[[], list[dict[str, Any]]]
 
@@ -166,3 +171,116 @@ async def test_start_up_logs_name_the_database_but_not_its_password(
         starting["databases"]["forecast"]
         == f"postgresql+asyncpg://airwarn:***@127.0.0.1:55432/{name}"
     )
+
+
+@pytest.mark.kafka
+async def test_consumer_lag_on_the_real_broker(kafka_bootstrap: str) -> None:
+    bus = KafkaBus(kafka_bootstrap, partitions=4, retry_max_seconds=0.5, lag_every_seconds=0.2)
+    await bus.start()
+    try:
+        topic = fresh_topic()
+        await bus.ensure_topics([topic])
+        await publish_n_then_consume(bus, topic, partitions=4)
+    finally:
+        await bus.stop()
+
+
+async def test_metrics_show_lag_per_group_and_deliveries_by_status(
+    rehearsal: tuple[FastAPI, httpx.AsyncClient],
+) -> None:
+    app, client = rehearsal
+    posted = await client.post(
+        "/forecast/forecasts", json=forecast_body("500109"), headers=FORECASTER
+    )
+    assert posted.status_code == 201
+
+    async def samples(name: str) -> list[tuple[dict[str, str], float]]:
+        text = (await client.get("/metrics")).text
+        return [
+            (sample.labels, sample.value)
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+            if sample.name == name
+        ]
+
+    async def caught_up() -> bool:
+        lags = [
+            value
+            for labels, value in await samples("airwarn_consumer_lag")
+            if labels["group"] == "airwarn.alerting.record-forecast"
+            and labels["topic"] == FORECAST_ISSUED.name
+        ]
+        return len(lags) == 4 and set(lags) == {0.0}
+
+    await eventually(caught_up, what="the alerting group's lag, back to 0, on /metrics")
+
+    with socket.socket() as sock:  # a port nobody listens on: every attempt really fails
+        sock.bind(("127.0.0.1", 0))
+        nowhere = f"http://127.0.0.1:{sock.getsockname()[1]}/hook"
+    subscribed = await client.post(
+        "/notify/subscriptions",
+        json={"name": "agency", "channel": "webhook", "address": nowhere, "areas": ["all"]},
+        headers={"authorization": "Bearer dev-office-duty"},
+    )
+    assert subscribed.status_code == 201, subscribed.text
+    change = warning("500110", "issue", "yellow", None, "ep-signals")
+    await app.state.bus.publish([new_event(WARNING_CHANGED, change, source="/airwarn/alerting")])
+
+    async def states() -> dict[str, float]:
+        return {
+            labels["status"]: value
+            for labels, value in await samples("airwarn_deliveries")
+            if labels["channel"] == "webhook"
+        }
+
+    async def failing() -> bool:
+        return (await states()).get("failing") == 1.0
+
+    await eventually(failing, what="one webhook delivery failing on /metrics")
+    assert await states() == {"delivered": 0.0, "pending": 0.0, "failing": 1.0, "dead": 0.0}
+
+
+@pytest.mark.postgres
+async def test_readyz_names_the_database_that_went_away(postgres_url: str, tmp_path: Path) -> None:
+    name = f"airwarn_ready_{uuid.uuid4().hex[:8]}"
+    await _admin(postgres_url, f'CREATE DATABASE "{name}"')
+    try:
+        url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
+        app = build_app(
+            load_settings(bus="memory", var_dir=tmp_path, database_url=url), ["forecast"]
+        )
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://x") as client:
+                ready = await client.get("/readyz")
+                assert ready.status_code == 200
+                assert ready.json() == {
+                    "ready": True,
+                    "checks": {"database:forecast": True, "bus": True},
+                    "down": [],
+                }
+                await _admin(postgres_url, f'DROP DATABASE "{name}" WITH (FORCE)')
+                gone = await client.get("/readyz")
+                assert gone.status_code == 503
+                assert gone.json()["down"] == ["database:forecast"]
+                assert gone.json()["checks"]["bus"] is True
+    finally:
+        await _admin(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.kafka
+async def test_readyz_names_the_bus_when_it_is_gone(kafka_bootstrap: str, tmp_path: Path) -> None:
+    settings = load_settings(bus="kafka", kafka_bootstrap=kafka_bootstrap, var_dir=tmp_path)
+    app = build_app(settings, ["forecast"])
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://x") as client:
+            assert (await client.get("/readyz")).json()["down"] == []
+            await app.state.bus.stop()  # the producer closes its connections
+            gone = await client.get("/readyz")
+            assert gone.status_code == 503
+            assert gone.json() == {
+                "ready": False,
+                "checks": {"database:forecast": True, "bus": False},
+                "down": ["bus"],
+            }

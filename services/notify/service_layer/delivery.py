@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 from services.notify.adapters.channels import ChannelAdapter
+from services.notify.adapters.delivery_repository import HEALTH_STATES
 from services.notify.domain.delivery import FIRST_RETRY, Delivery, after_attempt
 from services.notify.domain.model import Bulletin
 from services.notify.domain.notices import Notice
-from services.notify.domain.subscriptions import Subscription, concerns
+from services.notify.domain.subscriptions import CHANNELS, Subscription, concerns
 from services.notify.service_layer.unit_of_work import NotifyUnitOfWork
 from shared.observability import metrics
 
@@ -184,6 +185,16 @@ def _outcome(delivery: Delivery) -> str:
     if delivery.status == "delivered":
         return "delivered"
     return "dead-lettered" if delivery.status == "dead" else "attempt-failed"
+
+
+async def report_states(uow_factory: Callable[[], NotifyUnitOfWork]) -> None:
+    """Set ``airwarn_deliveries`` (channel, status) from the delivery log."""
+    async with uow_factory() as uow:
+        counts = await uow.deliveries.health()
+    for channel in CHANNELS:
+        for state in HEALTH_STATES:
+            count = counts.get(channel, {}).get(state, 0)
+            metrics.delivery_states.labels(channel, state).set(count)
 
 
 async def _message(
