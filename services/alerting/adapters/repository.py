@@ -28,22 +28,27 @@ class SeriesRepository:
         return {row.date: _to_day(row) for row in rows}
 
     async def save(self, days: Iterable[SeriesDay]) -> None:
-        for day in days:
+        rows = [
+            {
+                "area": day.area,
+                "date": day.date,
+                "kind": day.kind,
+                "forecast_id": day.forecast_id,
+                "issued_at": day.issued_at,
+                "day_values": day.values.model_dump(mode="json"),
+            }
+            for day in days
+        ]
+        if not rows:
+            return
+        # Every forecast saves its days: one delete per area and one multi-row insert,
+        # not two statements per day (the alerting hot path, see bench/).
+        for area in {row["area"] for row in rows}:
+            dates = [row["date"] for row in rows if row["area"] == area]
             await self._session.execute(
-                delete(series_days).where(
-                    series_days.c.area == day.area, series_days.c.date == day.date
-                )
+                delete(series_days).where(series_days.c.area == area, series_days.c.date.in_(dates))
             )
-            await self._session.execute(
-                insert(series_days).values(
-                    area=day.area,
-                    date=day.date,
-                    kind=day.kind,
-                    forecast_id=day.forecast_id,
-                    issued_at=day.issued_at,
-                    day_values=day.values.model_dump(mode="json"),
-                )
-            )
+        await self._session.execute(insert(series_days), rows)
 
 
 def _to_day(row: Any) -> SeriesDay:

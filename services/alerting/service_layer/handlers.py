@@ -91,13 +91,15 @@ async def _derive_region(
     region: str, trigger: ForecastIssued, uow: AlertingUnitOfWork, policy: Policy
 ) -> None:
     """Rules §3 and §4.1 step 8: a region without its own forecast follows its members."""
-    codes = [a.code for a in members(region)]
-    latest = await uow.warnings.latest_forecasts([*codes, region])
-    own = latest.get(region)
+    # The region's own latest first: with a forecast of its own the members' latest
+    # forecasts (a region may have a hundred) are not read for every member's forecast.
+    own = (await uow.warnings.latest_forecasts([region])).get(region)
     if own is not None and not own.forecast_id.startswith(DERIVED):
         return
     if own is not None and own.issued_at > trigger.issued_at:
         return
+    codes = [a.code for a in members(region)]
+    latest = await uow.warnings.latest_forecasts(codes)
     days = derived_days(codes, latest, trigger.issued_at)
     if not days:
         return
