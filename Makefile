@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint unit kafka-up kafka-down postgres-up postgres-down asyncapi clean
+.PHONY: install run test lint unit bench kafka-up kafka-down postgres-up postgres-down asyncapi clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,10 +25,16 @@ test: install lint
 	deploy/local/test.sh
 
 lint: install
-	$(BIN)/ruff check services shared tests
-	$(BIN)/ruff format --check services shared tests
-	$(BIN)/mypy services shared
+	$(BIN)/ruff check services shared tests bench
+	$(BIN)/ruff format --check services shared tests bench
+	$(BIN)/mypy services shared bench
 	$(BIN)/lint-imports
+
+## benchmarks (not a test): the four services on a Kafka broker and PostgreSQL of their own
+## against a bare aiokafka relay, and the AQI and rule micro-benchmarks; writes
+## bench/results/<time>.json and bench/results/latest.md and prints the table
+bench: install
+	bench/bench.sh
 
 ## fast tests only: no broker, no PostgreSQL
 unit: install
