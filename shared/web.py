@@ -25,6 +25,7 @@ from shared.errors import (
 from shared.limits import BodySizeLimit
 from shared.observability.tracing import TraceRequests
 from shared.runtime import ServiceRuntime
+from shared.text_guard import RefuseNul
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,8 @@ def create_app(
 
     app = FastAPI(title=title, lifespan=lifespan)
     # No CORS middleware: browsers on other origins are refused by default (issue 7).
+    # Inside the size limit, so a body is capped before it is looked through for NULs.
+    app.add_middleware(RefuseNul)
     app.add_middleware(BodySizeLimit, limit=max_body_bytes)
     # Added last, so outermost: even a refused body gets its trace id.
     app.add_middleware(TraceRequests)

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from shared.areas import REGIONS, members
 from shared.auth import Principal, TokenStore
 from shared.auth.http import bearer
+from shared.error_responses import errors
 from shared.errors import NotFound
 from shared.levels import LEVEL_NAMES, RESPONSE_LEVEL, WARNING_LEVELS
 
@@ -77,7 +78,7 @@ def _static(name: str) -> bytes:
 
 
 def router(tokens: TokenStore) -> APIRouter:
-    api = APIRouter(tags=["console"])
+    api = APIRouter(tags=["console"], responses=errors(422))
     page = resources.files(_PACKAGE).joinpath("index.html").read_bytes()
 
     Caller = Annotated[Principal, Depends(bearer(tokens))]

@@ -266,3 +266,24 @@ async def test_a_unit_gets_notices_of_its_own_tasks(
         )
     ).json()
     assert measures == {t["measure_id"] for t in board}
+
+
+async def test_a_subscription_holds_only_what_postgresql_can(
+    system: tuple[FastAPI, httpx.AsyncClient],
+) -> None:
+    """Found by fuzzing on PostgreSQL: a unit longer than its column, or a NUL in any
+    text, was a 500 there (and silently kept by SQLite); both are 422s naming the field."""
+    _, client = system
+    body = {"name": "x", "channel": "email", "address": "a@example.org", "areas": ["all"]}
+    long_unit = await client.post(
+        "/notify/subscriptions", json={**body, "unit": "u" * 101}, headers=OFFICE
+    )
+    assert long_unit.status_code == 422
+    assert long_unit.json()["detail"][0]["loc"] == ["body", "unit"]
+    nul = await client.post(
+        "/notify/subscriptions", json={**body, "name": "a\x00b"}, headers=OFFICE
+    )
+    assert nul.status_code == 422
+    assert nul.json() == {"detail": "body.name: a NUL character is not allowed"}
+    listed = await client.get("/notify/subscriptions", headers=OFFICE)
+    assert listed.json() == []

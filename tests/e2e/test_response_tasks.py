@@ -231,3 +231,14 @@ async def test_an_inventory_imports_as_a_version_and_is_checked(client: httpx.As
 
 async def _any(fetch: object) -> bool:
     return bool(await fetch())  # type: ignore[operator]
+
+
+async def test_an_inventory_source_id_fits_its_column(client: httpx.AsyncClient) -> None:
+    """Found by fuzzing on PostgreSQL: a CSV source_id over 100 characters was a 500."""
+    url = "/response/inventories/500120"
+    headers = {**bearer("dev-office-duty"), "content-type": "text/csv"}
+    long_id = INVENTORY.replace("\nE2,", f"\n{'E' * 101},")
+    refused = await client.put(url, content=long_id, headers=headers)
+    assert refused.status_code == 422
+    assert "line 3: source_id: 101 characters; at most 100" in refused.text
+    assert (await client.put(url, content=INVENTORY, headers=headers)).json()["version"] == 1

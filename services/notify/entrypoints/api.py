@@ -52,7 +52,7 @@ class SubscriptionIn(BaseModel):
     languages: list[Literal["zh-CN", "en-US"]] = Field(default=["zh-CN", "en-US"], min_length=1)
     district_government: str | None = None
     unit: str | None = Field(
-        default=None, description="a member unit: it also gets its task notices"
+        default=None, max_length=100, description="a member unit: it also gets its task notices"
     )
     secret: str = Field(default="", max_length=200, description="signs webhook bodies")
 

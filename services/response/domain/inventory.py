@@ -48,10 +48,15 @@ class Source:
         return any(v > 0 for v in self.reductions.get(level, {}).values())
 
 
+MAX_SOURCE_ID = 100  # what its column holds
+
+
 def check_source(source: Source) -> None:
     """Raise :class:`Rejected` naming the field that is wrong."""
     if not source.source_id.strip():
         raise Rejected("source_id: must not be empty")
+    if len(source.source_id) > MAX_SOURCE_ID:
+        raise Rejected(f"source_id: {len(source.source_id)} characters; at most {MAX_SOURCE_ID}")
     if source.kind not in ("enterprise", "mobile", "dust"):
         raise Rejected(f"kind: {source.kind!r} is not enterprise, mobile or dust")
     if source.grade not in GRADES:
