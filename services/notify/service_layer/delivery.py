@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import logging
 import random
 import uuid
 from collections.abc import Callable, Mapping
@@ -17,6 +19,9 @@ from services.notify.domain.notices import Notice
 from services.notify.domain.subscriptions import CHANNELS, Subscription, concerns
 from services.notify.service_layer.unit_of_work import NotifyUnitOfWork
 from shared.observability import metrics
+
+log = logging.getLogger(__name__)
+RECORD_RETRY_MAX_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -171,14 +176,31 @@ async def deliver_due(
         for delivery, subscription, message in work:
             attempt = await channels[subscription.channel].send(subscription, message)
             updated = after_attempt(delivery, attempt, now(), chance, first_retry)
-            async with uow_factory() as uow:
-                await uow.deliveries.save(updated)
-                await uow.record(
-                    "delivery", delivery.delivery_id, _outcome(updated), delivery, updated
-                )
-                await uow.commit()
+            await _record_attempt(uow_factory, delivery, updated)
             metrics.deliveries.labels(subscription.channel, updated.status).inc()
             attempted += 1
+
+
+async def _record_attempt(
+    uow_factory: Callable[[], NotifyUnitOfWork], before: Delivery, after: Delivery
+) -> None:
+    """Keep the attempt's outcome until the database takes it: were it dropped (the
+    database restarting, say), a delivered message would be sent again."""
+    delay = 0.1
+    while True:
+        try:
+            async with uow_factory() as uow:
+                await uow.deliveries.save(after)
+                await uow.record("delivery", before.delivery_id, _outcome(after), before, after)
+                await uow.commit()
+            return
+        except Exception:
+            log.exception(
+                "could not record a delivery attempt; retrying",
+                extra={"delivery_id": before.delivery_id, "retry_in": delay},
+            )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RECORD_RETRY_MAX_SECONDS)
 
 
 def _outcome(delivery: Delivery) -> str:
