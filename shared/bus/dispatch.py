@@ -26,10 +26,12 @@ log = logging.getLogger(__name__)
 DeadLetter = Callable[[RawMessage], Awaitable[None]]
 
 
-def dead_letter_message(topic: Topic, raw: RawMessage, reason: str) -> RawMessage:
-    """The DLQ copy of ``raw``: same key, value and headers, plus why and where from."""
+def dead_letter_message(topic: Topic, raw: RawMessage, reason: str, group: str) -> RawMessage:
+    """The DLQ copy of ``raw``: same key, value and headers, plus why, where from and
+    which consumer group gave up on it (each group that reads a topic decides alone)."""
     extra = (
         ("airwarn_dlq_reason", reason[:2000].encode()),
+        ("airwarn_dlq_group", group.encode()),
         ("airwarn_dlq_topic", raw.topic.encode()),
         ("airwarn_dlq_partition", str(raw.partition).encode()),
         ("airwarn_dlq_offset", str(raw.offset).encode()),
@@ -104,4 +106,4 @@ class Dispatcher:
     async def _send_to_dlq(self, raw: RawMessage, reason: str) -> None:
         log.warning("dead-lettered", extra={"topic": raw.topic, "reason": reason})
         metrics.dead_lettered.labels(self.topic.name, self.group).inc()
-        await self._dead_letter(dead_letter_message(self.topic, raw, reason))
+        await self._dead_letter(dead_letter_message(self.topic, raw, reason, self.group))

@@ -40,6 +40,7 @@ DLQ_HEADERS: dict[str, Any] = {
         name: {"type": "string"}
         for name in (
             "airwarn_dlq_reason",
+            "airwarn_dlq_group",
             "airwarn_dlq_topic",
             "airwarn_dlq_partition",
             "airwarn_dlq_offset",
