@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 from aiosmtpd.controller import Controller
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -216,7 +217,7 @@ def consumer_groups() -> dict[str, list[str]]:
     return groups
 
 
-async def _end_offsets(bootstrap: str, topics: Sequence[str]) -> dict[TopicPartition, int]:
+async def end_offsets(bootstrap: str, topics: Sequence[str]) -> dict[TopicPartition, int]:
     """The end offset of every partition of ``topics`` (those that exist)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
@@ -244,7 +245,7 @@ async def _end_offsets(bootstrap: str, topics: Sequence[str]) -> dict[TopicParti
 async def consumer_lag(bootstrap: str, groups: Mapping[str, Sequence[str]]) -> dict[str, int]:
     """Messages each group has yet to commit, over all partitions of its topics."""
     topics = sorted({t for ts in groups.values() for t in ts})
-    ends = await _end_offsets(bootstrap, topics)
+    ends = await end_offsets(bootstrap, topics)
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
@@ -261,19 +262,29 @@ async def consumer_lag(bootstrap: str, groups: Mapping[str, Sequence[str]]) -> d
         await admin.close()
 
 
-async def skip_to_end(bootstrap: str, groups: Mapping[str, Sequence[str]]) -> None:
+async def skip_to_end(
+    bootstrap: str, groups: Mapping[str, Sequence[str]], timeout: float = 60
+) -> None:
     """Commit each group's offsets at the end of its topics, so a new stack does not
-    consume what earlier test runs left on the shared broker. The groups must be empty."""
+    consume what earlier test runs left on the shared broker. A group is only moved
+    once it is empty: a member an earlier test killed leaves when its session ends."""
     for group, topics in groups.items():
-        ends = await _end_offsets(bootstrap, topics)
+        ends = await end_offsets(bootstrap, topics)
         if not ends:
             continue
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
-        )
-        await consumer.start()
-        try:
-            consumer.assign(list(ends))
-            await consumer.commit(dict(ends))
-        finally:
-            await consumer.stop()
+
+        async def moved(group: str = group, ends: dict[TopicPartition, int] = ends) -> bool:
+            consumer = AIOKafkaConsumer(
+                bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+            )
+            await consumer.start()
+            try:
+                consumer.assign(list(ends))
+                await consumer.commit(dict(ends))
+            except KafkaError:
+                return False
+            finally:
+                await consumer.stop()
+            return True
+
+        await eventually(moved, timeout=timeout, what=f"group {group} to be empty and moved")

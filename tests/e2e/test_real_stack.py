@@ -3,133 +3,62 @@ and real PostgreSQL databases (one per service), driven over HTTP and the bus.""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import os
-import signal
-import socket
-import subprocess
-import sys
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.bus.kafka import KafkaBus
 from shared.contracts.envelope import RawMessage, decode
 from shared.contracts.payloads import WarningChanged
 from shared.contracts.topics import BULLETIN_PUBLISHED, WARNING_CHANGED
-from shared.settings import SERVICE_NAMES
 from tests.conftest import eventually
 from tests.contract.support import read_raw
 from tests.e2e.support import CST, FORECASTER, forecast_body
 from tests.e2e.test_response_tasks import expected as expected_tasks
+from tests.stack import Stack, service_databases, smtp_sink, stack_env
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def _admin(url: str, *statements: str) -> None:
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as connection:
-        for statement in statements:
-            await connection.execute(text(statement))
-    await engine.dispose()
 
 
 @pytest.fixture
 def database_template(postgres_url: str) -> Iterator[str]:
-    prefix = f"airwarn_e2e_{uuid.uuid4().hex[:8]}"
-    names = [f"{prefix}_{service}" for service in SERVICE_NAMES]
-    asyncio.run(_admin(postgres_url, *(f'CREATE DATABASE "{n}"' for n in names)))
-    try:
-        yield postgres_url.rsplit("/", 1)[0] + f"/{prefix}_{{service}}"
-    finally:
-        asyncio.run(_admin(postgres_url, *(f'DROP DATABASE "{n}" WITH (FORCE)' for n in names)))
+    with service_databases(postgres_url) as template:
+        yield template
 
 
 @pytest.fixture(name="smtp")
 def mailbox() -> Iterator[tuple[list[bytes], int]]:
-    """A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
-    received: list[bytes] = []
-
-    class Handler:
-        async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
-            received.append(envelope.content)
-            return "250 OK"
-
-    port = _free_port()
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
-    controller.start()
-    yield received, port
-    controller.stop()
+    with smtp_sink() as made:
+        yield made
 
 
 @pytest.fixture
-def services(
+def stack(
     kafka_bootstrap: str, database_template: str, tmp_path: Path, smtp: tuple[list[bytes], int]
-) -> Iterator[dict[str, str]]:
-    env = {
-        **os.environ,
-        "AIRWARN_BUS": "kafka",
-        "AIRWARN_KAFKA_BOOTSTRAP": kafka_bootstrap,
-        "AIRWARN_DATABASE_URL": database_template,
-        "AIRWARN_OUTBOX_POLL_SECONDS": "0.1",
-        "AIRWARN_DELIVERY_EVERY_SECONDS": "0.2",
-        "AIRWARN_SMTP_PORT": str(smtp[1]),
-        "AIRWARN_LOG_LEVEL": "WARNING",
-    }
-    urls: dict[str, str] = {}
-    processes: list[tuple[subprocess.Popen[bytes], Path]] = []
-    for service in SERVICE_NAMES:
-        port = _free_port()
-        log = tmp_path / f"{service}.log"
-        process = subprocess.Popen(
-            [sys.executable, "-m", "services.cli", "serve", service, "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
-        )
-        processes.append((process, log))
-        urls[service] = f"http://127.0.0.1:{port}"
+) -> Iterator[Stack]:
+    made = Stack(stack_env(kafka_bootstrap, database_template, smtp_port=smtp[1]), tmp_path)
+    made.start()
     try:
-        yield urls
+        yield made
     finally:
-        for process, _log in processes:
-            process.send_signal(signal.SIGTERM)
-        for process, log in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                pytest.fail(f"{log.stem} did not stop on SIGTERM: {log.read_text()[-2000:]}")
+        killed = made.stop()
+        if killed:
+            logs = {name: made.services[name].tail(2000) for name in killed}
+            pytest.fail(f"did not stop on SIGTERM: {logs}")
 
 
 @pytest.fixture
-async def client(services: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
+def services(stack: Stack) -> dict[str, str]:
+    return stack.urls
+
+
+@pytest.fixture
+async def client(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(timeout=10) as made:
-        for service, url in services.items():
-
-            async def ready(url: str = url) -> bool:
-                try:
-                    return (await made.get(f"{url}/readyz")).status_code == 200
-                except httpx.TransportError:
-                    return False
-
-            await eventually(ready, timeout=90, what=f"{service} to be ready")
+        await stack.wait_ready(made)
         yield made
 
 
