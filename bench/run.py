@@ -103,7 +103,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         },
         "settings": {k: str(v) for k, v in vars(args).items()},
     }
-    wanted = set(args.only or ["micro", "relay", "paced", "max", "nationwide"])
+    wanted = set(args.only or ["micro", "relay", "paced", "light", "max", "nationwide"])
     if "micro" in wanted:
         print("bench: micro-benchmarks", file=sys.stderr)
         results["aqi"] = micro.aqi_benchmarks()
@@ -117,6 +117,14 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             pipeline_phase(lambda c, u: pipeline.paced(c, u, rate, seconds), args),
         )
         results["paced"]["target_rate"] = rate
+    if "light" in wanted:
+        light_rate, light_seconds = args.light_rate, args.light_seconds
+        results["light"] = await with_stack(
+            args,
+            "light",
+            pipeline_phase(lambda c, u: pipeline.paced(c, u, light_rate, light_seconds), args),
+        )
+        results["light"]["target_rate"] = light_rate
     if "max" in wanted:
         cycles = args.cycles
         results["max"] = await with_stack(
@@ -148,6 +156,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=Path("var/bench"))
     parser.add_argument("--rate", type=float, default=200.0, help="paced feed, forecasts/s")
     parser.add_argument("--seconds", type=float, default=20.0, help="paced feed duration")
+    parser.add_argument(
+        "--light-rate", type=float, default=4.0, help="a paced feed the pipeline keeps up with"
+    )
+    parser.add_argument("--light-seconds", type=float, default=30.0)
     parser.add_argument("--cycles", type=int, default=30, help="max-rate cycles of 38 districts")
     parser.add_argument("--relay-messages", type=int, default=50_000)
     parser.add_argument(
@@ -156,7 +168,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--idle-limit", type=float, default=30.0, help="give up after this long without progress"
     )
-    parser.add_argument("--only", action="append", help="micro, relay, paced, max, nationwide")
+    parser.add_argument(
+        "--only", action="append", help="micro, relay, paced, light, max, nationwide"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument(
         "--profile",

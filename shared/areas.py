@@ -88,7 +88,7 @@ AREAS: dict[str, Area] = {**REGIONS, **DISTRICTS}
 CHONGQING: Final[Mapping[str, Area]] = MappingProxyType(dict(AREAS))
 _MEMBERS: dict[str, list[Area]] = {}
 _RESERVED: Final = frozenset({"all"})  # a subscription's word for every area
-_MAX_CODE = 64
+_MAX_CODE = 32  # the services' area columns are VARCHAR(32)
 
 
 def _index() -> None:

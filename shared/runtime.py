@@ -53,6 +53,9 @@ class Job:
     name: str
     every: float
     run: Callable[[ServiceRuntime[Any]], Awaitable[None]]
+    #: also run as soon as this service commits an event to publish (so what a handler
+    #: queued with it need not wait for the next tick); ``every`` stays the fallback
+    after_commit: bool = False
 
 
 class ServiceRuntime(Generic[U]):
@@ -77,6 +80,7 @@ class ServiceRuntime(Generic[U]):
         self.subscriptions = subscriptions
         self.jobs = jobs or []
         self._job_tasks: list[asyncio.Task[None]] = []
+        self._commit_wakes: list[asyncio.Event] = []
         self._outbox_batch_size = outbox_batch_size
         self._outbox_poll_seconds = outbox_poll_seconds
         self._engine: AsyncEngine | None = None
@@ -139,16 +143,24 @@ class ServiceRuntime(Generic[U]):
                 await consumer.start()
                 self.consumers.append(consumer)
         for job in self.jobs:
+            wake = asyncio.Event() if job.after_commit else None
+            if wake is not None:
+                self._commit_wakes.append(wake)
             self._job_tasks.append(
-                asyncio.create_task(self._every(job), name=f"{self.name} {job.name}")
+                asyncio.create_task(self._every(job, wake), name=f"{self.name} {job.name}")
             )
         log.info("service started", extra={"service": self.name})
 
-    async def _every(self, job: Job) -> None:
+    async def _every(self, job: Job, wake: asyncio.Event | None) -> None:
         # This task's own context: what the job changes is audited as the job's doing.
         context.actor.set(f"system:{job.name}")
         while True:
-            await asyncio.sleep(job.every)
+            if wake is None:
+                await asyncio.sleep(job.every)
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), timeout=job.every)
+                wake.clear()  # a commit during the run below sets it again
             try:
                 await job.run(self)
             except asyncio.CancelledError:
@@ -162,6 +174,7 @@ class ServiceRuntime(Generic[U]):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._job_tasks.clear()
+        self._commit_wakes.clear()
         for consumer in self.consumers:
             await consumer.stop()
         self.consumers.clear()
@@ -182,8 +195,14 @@ class ServiceRuntime(Generic[U]):
         if self._sessions is None or self.relay is None:
             raise RuntimeError(f"service {self.name} is not started")
         return self._uow_class(
-            self._sessions, self.tables, source=f"/airwarn/{self.name}", on_commit=self.relay.wake
+            self._sessions, self.tables, source=f"/airwarn/{self.name}", on_commit=self._committed
         )
+
+    def _committed(self) -> None:
+        if self.relay is not None:
+            self.relay.wake()
+        for wake in self._commit_wakes:
+            wake.set()
 
     def idempotent(self, subscription: Subscription[U]) -> EventHandler:
         """Wrap a handler so that a redelivered event changes nothing."""

@@ -47,7 +47,8 @@ def deliveries_job(settings: Settings) -> Job:
             await report_states(runtime.uow)
             reported = True
 
-    return Job("deliveries", settings.delivery_every_seconds, run)
+    # woken when a bulletin is committed (it is published too): it goes out at once
+    return Job("deliveries", settings.delivery_every_seconds, run, after_commit=True)
 
 
 def build(settings: Settings, bus: Bus) -> ServiceRuntime[NotifyUnitOfWork]:

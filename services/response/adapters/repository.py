@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import delete, insert, select
@@ -60,7 +60,7 @@ class ResponseRepository:
 
     async def save_tasks(self, changed: Iterable[Task]) -> None:
         # the last change of a task wins, as when each was written in turn
-        rows = list({task.task_id: asdict(task) for task in changed}.values())
+        rows = list({task.task_id: _row(task) for task in changed}.values())
         if not rows:
             return
         # A level's tasks come by the dozen: one delete and one multi-row insert, not two
@@ -98,6 +98,14 @@ class ResponseRepository:
         if due_before is not None:
             query = query.where(tasks.c.due < due_before)
         return [Task(**row._mapping) for row in await self._session.execute(query)]
+
+
+def _row(task: Task) -> dict[str, Any]:
+    # shallow: dataclasses.asdict deep-copies every value, a third of the insert's time
+    return {name: getattr(task, name) for name in _TASK_FIELDS}
+
+
+_TASK_FIELDS = tuple(f.name for f in fields(Task))
 
 
 def _to_response(row: Any) -> Response:

@@ -97,6 +97,7 @@ def test_reset_forgets_the_extra_areas(tmp_path: Path) -> None:
         ),
         ({"regions": [{"code": "all", "name_zh": "全", "name_en": "All"}]}, "reserved"),
         ({"regions": [{"code": "a b", "name_zh": "甲", "name_en": "A"}]}, "no spaces"),
+        ({"regions": [{"code": "r" * 33, "name_zh": "甲", "name_en": "A"}]}, "at most 32"),
         ({"regions": [{"code": "r", "name_zh": " ", "name_en": "A"}]}, "name_zh must be"),
         ({"regions": [{"code": 7, "name_zh": "甲", "name_en": "A"}]}, r"code: must be a string"),
     ],
