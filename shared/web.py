@@ -12,6 +12,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
 from shared.errors import (
@@ -129,6 +130,19 @@ def _install_error_handlers(app: FastAPI) -> None:
             )
         return await http_exception_handler(request, http_error)
 
+    async def does_not_fit(_request: Request, exc: Exception) -> JSONResponse:
+        # A value the request models let through but a column cannot hold (PostgreSQL's
+        # data exceptions, SQLSTATE class 22) is the caller's input, not our failure; the
+        # database's own message may quote internals, so it stays in the log.
+        log.warning("value refused by the database", exc_info=exc)
+        return JSONResponse(
+            {
+                "detail": "a value in the request does not fit what the system stores "
+                "(too long, out of range or not valid text)"
+            },
+            status_code=422,
+        )
+
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
         return JSONResponse({"detail": "internal error"}, status_code=500)
@@ -140,4 +154,5 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Forbidden, forbidden)
     app.add_exception_handler(UnsupportedMediaType, unsupported)
     app.add_exception_handler(HTTPException, unreadable)
+    app.add_exception_handler(DataError, does_not_fit)
     app.add_exception_handler(Exception, unexpected)

@@ -61,6 +61,9 @@ class TraceRequests:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         trace = trace_of(headers)
         token = context.trace_id.set(trace)
+        # Each request starts unauthenticated; the bearer dependency names the caller. Reset
+        # afterwards so a caller never outlives its request (in-process test clients share a task).
+        actor_token = context.actor.set("http:anonymous")
         started = False
 
         async def send_traced(message: Message) -> None:
@@ -96,4 +99,5 @@ class TraceRequests:
             )
             await send_traced({"type": "http.response.body", "body": body})
         finally:
+            context.actor.reset(actor_token)
             context.trace_id.reset(token)
