@@ -6,6 +6,11 @@
 #   kafka.sh start    start a broker (or reuse one), print its bootstrap address
 #                     as the last line of stdout
 #   kafka.sh stop     stop the broker this script started (no-op otherwise)
+#   kafka.sh restart [--hard]
+#                     stop the broker this script started (SIGTERM, or SIGKILL with
+#                     --hard, as a crash would) and start it again on the same port
+#                     with the same data: topics, messages and committed offsets
+#                     survive; prints its bootstrap address
 #   kafka.sh status   exit 0 when the broker answers; prints its address
 #   kafka.sh logs     print the tail of the broker log
 #
@@ -350,6 +355,45 @@ cmd_stop() {
     rm -f "$PID_FILE"
 }
 
+# The same broker again: same config, same data dir, no new cluster id.
+cmd_restart() {
+    local pid started i
+    case "${1:-}" in
+    "" | --hard) ;;
+    *) die "restart takes only --hard, not '$1'" ;;
+    esac
+    [[ -f "$SERVER_PROPS" && -d "$DATA_DIR" ]] ||
+        die "no broker data in $RUN_DIR to restart; run 'kafka.sh start' first"
+    grep -qx "advertised.listeners=PLAINTEXT://$BOOTSTRAP" "$SERVER_PROPS" ||
+        die "the broker of $RUN_DIR does not listen on $BOOTSTRAP; set AIRWARN_KAFKA_PORT to its port"
+    fetch_done || die "no broker jars in $LIBS_DIR; run 'kafka.sh fetch' first"
+    started=$SECONDS
+    if pid="$(our_pid)"; then
+        if [[ "${1:-}" == --hard ]]; then
+            log "killing broker (pid $pid) with SIGKILL; keeping $DATA_DIR"
+            kill -KILL "$pid" 2>/dev/null || true
+            while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+        else
+            log "stopping broker (pid $pid); keeping $DATA_DIR"
+            stop_pid "$pid"
+        fi
+        rm -f "$PID_FILE"
+    else
+        log "no broker of $RUN_DIR running; starting it on its data"
+    fi
+    for ((i = 0; i < 200; i++)); do
+        port_in_use "$PORT" || port_in_use "$CONTROLLER_PORT" || break
+        sleep 0.1
+    done
+    port_in_use "$PORT" && die "port $HOST:$PORT is still in use after the broker stopped"
+    java_opts
+    launch
+    pid="$(<"$PID_FILE")"
+    wait_ready "$pid"
+    log "broker ready again (pid $pid) after $((SECONDS - started)) s"
+    printf '%s\n' "$BOOTSTRAP"
+}
+
 cmd_status() {
     local pid
     if [[ -n "${AIRWARN_KAFKA_BOOTSTRAP:-}" ]] && probe "$AIRWARN_KAFKA_BOOTSTRAP" 3; then
@@ -374,6 +418,7 @@ main() {
     fetch) cmd_fetch ;;
     start) cmd_start ;;
     stop) cmd_stop ;;
+    restart) cmd_restart "${2:-}" ;;
     status) cmd_status ;;
     logs) show_logs "${2:-80}" ;;
     -h | --help | help) usage ;;

@@ -6,6 +6,10 @@
 #   postgres.sh start    start a cluster (or reuse one), print its SQLAlchemy
 #                        URL as the last line of stdout
 #   postgres.sh stop     stop the cluster this script started (no-op otherwise)
+#   postgres.sh restart [--hard]
+#                        stop the cluster this script started (fast shutdown, or
+#                        immediate with --hard: a crash, recovered from the WAL at
+#                        start) and start it again on the same data; prints its URL
 #   postgres.sh status   exit 0 when the server answers; prints its URL
 #   postgres.sh url      print the URL of our cluster (whether running or not)
 #   postgres.sh logs     print the tail of the server log
@@ -19,8 +23,11 @@
 #   AIRWARN_PG_START_TIMEOUT    seconds to wait for the server (60)
 #   PYTHON                      python for the probe (<repo>/.venv/bin/python)
 #
-# The data dir is wiped at every start: each run gets an empty database. When
-# run as root, initdb and the server run as the 'postgres' system user.
+# The data dir is wiped at every start: each run gets an empty database
+# (restart keeps it). For speed the server runs with fsync and
+# synchronous_commit off: a crash (restart --hard) loses the last commits of any
+# database that does not set synchronous_commit = on for itself. When run as
+# root, initdb and the server run as the 'postgres' system user.
 # All messages go to stderr; stdout carries only the URL.
 set -euo pipefail
 
@@ -413,6 +420,38 @@ cmd_stop() {
     with_lock stop_locked
 }
 
+restart_locked() {
+    local started mode=fast port
+    [[ "${1:-}" == --hard ]] && mode=immediate
+    check_user
+    check_owner
+    [[ -f "$DATA_DIR/PG_VERSION" ]] || die "no cluster in $DATA_DIR to restart; run 'postgres.sh start' first"
+    locate_binaries || die "no PostgreSQL server binaries (/usr/lib/postgresql/*/bin)"
+    started="$(now)"
+    if is_running; then
+        port="$(running_port)"
+        [[ "$port" == "$PORT" ]] ||
+            die "the running cluster (pid $(running_pid)) listens on port $port, not $PORT; set AIRWARN_PG_PORT to its port"
+        log "stopping PostgreSQL (pid $(running_pid), $mode shutdown); keeping $DATA_DIR"
+        as_pg "$BIN_DIR/pg_ctl" stop -D "$DATA_DIR" -m "$mode" -w -t "$STOP_TIMEOUT" >&2 ||
+            die "could not stop PostgreSQL (pid $(running_pid))"
+    else
+        log "no PostgreSQL of $RUN_DIR running; starting it on its data"
+    fi
+    start_server
+    wait_ready
+    log "PostgreSQL ready again (pid $(running_pid)) after $(elapsed "$started") s"
+    printf '%s\n' "$URL"
+}
+
+cmd_restart() {
+    case "${1:-}" in
+    "" | --hard) ;;
+    *) die "restart takes only --hard, not '$1'" ;;
+    esac
+    with_lock restart_locked "${1:-}"
+}
+
 cmd_status() {
     if [[ -n "${AIRWARN_TEST_POSTGRES_URL:-}" ]] && probe "$AIRWARN_TEST_POSTGRES_URL" 3; then
         printf '%s\n' "$AIRWARN_TEST_POSTGRES_URL"
@@ -435,6 +474,7 @@ main() {
     case "${1:-}" in
     start) cmd_start ;;
     stop) cmd_stop ;;
+    restart) cmd_restart "${2:-}" ;;
     status) cmd_status ;;
     url) printf '%s\n' "$URL" ;;
     logs) show_logs "${2:-80}" ;;
