@@ -53,12 +53,20 @@ async def admin_sql(url: str, *statements: str) -> None:
 
 
 @contextmanager
-def service_databases(postgres_url: str, prefix: str = "airwarn_e2e") -> Iterator[str]:
-    """A fresh database per service on the server of ``postgres_url``; yields the
-    ``AIRWARN_DATABASE_URL`` template (with ``{service}``) and drops them afterwards."""
+def service_databases(
+    postgres_url: str, prefix: str = "airwarn_e2e", settings: Mapping[str, str] | None = None
+) -> Iterator[str]:
+    """A fresh database per service on the server of ``postgres_url``, each with
+    ``settings`` (ALTER DATABASE ... SET); yields the ``AIRWARN_DATABASE_URL`` template
+    (with ``{service}``) and drops them afterwards."""
     stem = f"{prefix}_{uuid.uuid4().hex[:8]}"
     names = [f"{stem}_{service}" for service in SERVICE_NAMES]
-    asyncio.run(admin_sql(postgres_url, *(f'CREATE DATABASE "{n}"' for n in names)))
+    statements = [f'CREATE DATABASE "{n}"' for n in names] + [
+        f'ALTER DATABASE "{n}" SET {name} = {value}'
+        for n in names
+        for name, value in (settings or {}).items()
+    ]
+    asyncio.run(admin_sql(postgres_url, *statements))
     try:
         yield postgres_url.rsplit("/", 1)[0] + f"/{stem}_{{service}}"
     finally:
