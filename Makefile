@@ -33,8 +33,9 @@ lint: install
 ## benchmarks (not a test): the four services on a Kafka broker and PostgreSQL of their own
 ## against a bare aiokafka relay, and the AQI and rule micro-benchmarks; writes
 ## bench/results/<time>.json and bench/results/latest.md and prints the table
+## (BENCH_ARGS="--only micro", "--profile alerting"...: see python -m bench.run --help)
 bench: install
-	bench/bench.sh
+	bench/bench.sh $(BENCH_ARGS)
 
 ## fast tests only: no broker, no PostgreSQL
 unit: install

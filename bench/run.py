@@ -155,12 +155,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres", default=os.environ.get("AIRWARN_TEST_POSTGRES_URL"))
     parser.add_argument("--workdir", type=Path, default=Path("var/bench"))
     parser.add_argument("--rate", type=float, default=200.0, help="paced feed, forecasts/s")
-    parser.add_argument("--seconds", type=float, default=20.0, help="paced feed duration")
+    parser.add_argument("--seconds", type=float, default=10.0, help="paced feed duration")
     parser.add_argument(
         "--light-rate", type=float, default=4.0, help="a paced feed the pipeline keeps up with"
     )
     parser.add_argument("--light-seconds", type=float, default=30.0)
-    parser.add_argument("--cycles", type=int, default=30, help="max-rate cycles of 38 districts")
+    parser.add_argument("--cycles", type=int, default=10, help="max-rate cycles of 38 districts")
     parser.add_argument("--relay-messages", type=int, default=50_000)
     parser.add_argument(
         "--drain-limit", type=float, default=180.0, help="most seconds to wait after a feed"

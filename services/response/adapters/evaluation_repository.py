@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.response.adapters.orm import air_days, timeline
@@ -43,23 +45,22 @@ class EvaluationRepository:
         """Keep the last forecast of ``date`` issued before the day began (the day-ahead)."""
         if issued_at >= dt.datetime.combine(date, dt.time(0), tzinfo=LOCAL):
             return
-        row = (
-            await self._session.execute(
-                select(air_days).where(air_days.c.area == area, air_days.c.date == date)
+        # One upsert, not a read and then a write: every forecast records six or so days
+        # (the response hot path, see bench/).
+        dialect = self._session.bind.dialect.name if self._session.bind else "postgresql"
+        upsert = (sqlite_insert if dialect == "sqlite" else postgresql_insert)(air_days).values(
+            area=area, date=date, forecast_aqi=aqi, forecast_issued_at=issued_at
+        )
+        await self._session.execute(
+            upsert.on_conflict_do_update(
+                index_elements=[air_days.c.area, air_days.c.date],
+                set_={"forecast_aqi": aqi, "forecast_issued_at": issued_at},
+                where=or_(
+                    air_days.c.forecast_issued_at.is_(None),
+                    air_days.c.forecast_issued_at <= issued_at,
+                ),
             )
-        ).first()
-        if row is None:
-            await self._session.execute(
-                insert(air_days).values(
-                    area=area, date=date, forecast_aqi=aqi, forecast_issued_at=issued_at
-                )
-            )
-        elif row.forecast_issued_at is None or row.forecast_issued_at <= issued_at:
-            await self._session.execute(
-                update(air_days)
-                .where(air_days.c.area == area, air_days.c.date == date)
-                .values(forecast_aqi=aqi, forecast_issued_at=issued_at)
-            )
+        )
 
     async def record_observation(self, area: str, date: dt.date, aqi: int) -> None:
         row = (
