@@ -18,7 +18,7 @@ import asyncio
 import datetime as dt
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from services.app import build_app
 from shared.bus.memory import InMemoryBus
 from shared.runtime import ServiceRuntime
 from shared.settings import SERVICE_NAMES, load_settings
+from tests.conftest import eventually
 
 CST = dt.timezone(dt.timedelta(hours=8))
 OFFICE = {"authorization": "Bearer dev-office-duty"}
@@ -237,8 +238,6 @@ class Feeder:
             await asyncio.sleep(self._pace)
 
     async def reached(self, count: int, timeout: float = 120) -> None:
-        from tests.conftest import eventually
-
         await eventually(
             lambda: self.sent >= count or (self.task is not None and self.task.done()),
             timeout=timeout,
@@ -282,21 +281,3 @@ async def _embedded_quiet(bus: InMemoryBus, runtimes: list[ServiceRuntime[Any]])
         await asyncio.sleep(0.05)
         backlog = [await rt.relay.backlog() for rt in runtimes if rt.relay is not None]
         calm = calm + 1 if bus.unhandled() == 0 and not any(backlog) else 0
-
-
-async def settled(
-    read: Callable[[], Any], *, still_for: float = 1.0, timeout: float = 60
-) -> Outcome:
-    """Read until the outcome has not changed for ``still_for`` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    last: Outcome = await read()
-    since = loop.time()
-    while loop.time() < deadline:
-        await asyncio.sleep(0.1)
-        now: Outcome = await read()
-        if now.comparable() != last.comparable():
-            last, since = now, loop.time()
-        elif loop.time() - since >= still_for:
-            return last
-    pytest.fail(f"the outcome kept changing for {timeout}s")

@@ -6,7 +6,6 @@ deliveries wait behind the one being retried.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Any
 
@@ -14,7 +13,7 @@ import httpx
 import pytest
 
 from tests.conftest import eventually
-from tests.faults.scenario import PROFILE, STREAMS, Feeder, collect
+from tests.faults.scenario import OFFICE, PROFILE, STREAMS, Feeder, collect
 from tests.faults.support import FaultStack, report, run_fault
 
 pytestmark = [pytest.mark.faults, pytest.mark.kafka, pytest.mark.postgres]
@@ -46,7 +45,7 @@ async def test_webhook_subscriber_down_then_back(
         if not subscription:
             got = await client.get(
                 f"{fault_stack.urls['notify']}/notify/subscriptions",
-                headers={"authorization": "Bearer dev-office-duty"},
+                headers=OFFICE,
             )
             subscription = next(s["subscription_id"] for s in got.json() if NAME in s["name"])
         queue = await deliveries(client, fault_stack, subscription)
@@ -59,8 +58,6 @@ async def test_webhook_subscriber_down_then_back(
 
     async def strike(feeder: Feeder) -> None:
         nonlocal down_for
-        sink.stop()
-        stopped = time.monotonic()
         try:
             await feeder.finish()
             await eventually(held_down_long_enough, timeout=120, what="refused deliveries")
@@ -68,14 +65,18 @@ async def test_webhook_subscriber_down_then_back(
             sink.start()
             down_for = time.monotonic() - stopped
 
-    verdict = await run_fault(client, fault_stack, NAME, strike)
+    sink.stop()
+    stopped = time.monotonic()
+    try:
+        verdict = await run_fault(client, fault_stack, NAME, strike)
+    finally:
+        sink.start()  # later tests deliver to it too
     queue = await deliveries(client, fault_stack, verdict.subscription)
     arrived = [r.bulletin_id for r in sink.received(NAME)]
     assert arrived == [d["bulletin_id"] for d in queue], "not in the order they were queued"
     report(
         NAME,
-        f"webhook sink down {down_for:.1f} s from the stream's start",
+        f"webhook sink down {down_for:.1f} s from before the stream's start",
         verdict,
         f"{refused} attempts refused while down",
     )
-    await asyncio.sleep(0)
