@@ -95,10 +95,11 @@ async def run_fault(
         await strike(feeder)
         over = time.monotonic()
         await feeder.finish()
+        expected = await expected_task
     finally:
-        if feeder.task is not None and not feeder.task.done():
-            feeder.task.cancel()
-    expected = await expected_task
+        for task in (feeder.task, expected_task):
+            if task is not None and not task.done():
+                task.cancel()
     assert expected.duplicates() == [], "the clean replay itself made something twice"
     latest = Outcome()
 
@@ -109,7 +110,7 @@ async def run_fault(
 
     try:
         await eventually(caught_up, timeout=180, what=f"{name}: the clean replay's outcome")
-    except BaseException:
+    except pytest.fail.Exception:
         pytest.fail(f"{name}: never matched the clean replay\n{latest.difference(expected)}")
     recovery = time.monotonic() - over
     await quiescent(client, fs, name)
@@ -143,7 +144,7 @@ async def quiescent(client: httpx.AsyncClient, fs: FaultStack, name: str) -> Non
 
     try:
         await eventually(settled, timeout=120, what=f"{name}: quiescence")
-    except BaseException:
+    except pytest.fail.Exception:
         pytest.fail(f"{name}: never quiescent: {reason}")
 
 
