@@ -7,7 +7,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl
 
-from shared.limits import ASGIApp, Message, Receive, Scope, Send
+from shared.asgi import ASGIApp, Message, Receive, Scope, Send, send_json_error
 
 _NUL = "\x00"
 _ESCAPED_NUL = b"\\u0000"  # how JSON spells it; a raw NUL byte is not JSON at all
@@ -87,18 +87,7 @@ class RefuseNul:
 
     @staticmethod
     async def _refuse(send: Send, where: str) -> None:
-        body = json.dumps({"detail": f"{where}: a NUL character is not allowed"}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 422,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await send_json_error(send, 422, f"{where}: a NUL character is not allowed")
 
 
 def _replay(messages: list[Message], receive: Receive) -> Receive:

@@ -8,20 +8,12 @@ and the consumer on the other side logs under the same id.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import uuid
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
 
+from shared.asgi import ASGIApp, Message, Receive, Scope, Send, send_json_error
 from shared.observability import context
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 TRACE_HEADER = "x-trace-id"
 # What we accept from outside: short and plain, since it is echoed and stored (64 chars).
@@ -86,18 +78,7 @@ class TraceRequests:
             )
             if started:
                 raise
-            body = json.dumps({"detail": "internal error"}).encode()
-            await send_traced(
-                {
-                    "type": "http.response.start",
-                    "status": 500,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"content-length", str(len(body)).encode()),
-                    ],
-                }
-            )
-            await send_traced({"type": "http.response.body", "body": body})
+            await send_json_error(send_traced, 500, "internal error")
         finally:
             context.actor.reset(actor_token)
             context.trace_id.reset(token)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from shared.limits import Message
+from shared.asgi import Message
 from shared.text_guard import RefuseNul
 
 
