@@ -54,6 +54,11 @@ async def test_a_stale_forecast_under_warning_is_a_fault_until_refreshed(
     await eventually(listed, what="the stale forecast on /forecast/duty")
     duty = (await client.get("/forecast/duty")).json()[0]
     assert duty["stale_minutes"] >= 59 and duty["level"] == "orange"
+    # Reading the list opens no fault: the duty watch job does, as here.
+    assert bus.messages(DUTY_FAULT.name) == []
+    runtime = app.state.runtimes["forecast"]
+    async with runtime.uow() as uow:
+        assert [w.area for w in await check_duty(uow)] == ["500151"]
     await eventually(lambda: len(bus.messages(DUTY_FAULT.name)) == 1, what="the fault on the bus")
     faults = [decode(m).payload for m in bus.messages(DUTY_FAULT.name)]
     assert [(f.area, f.state) for f in faults] == [("500151", "open")]
@@ -63,7 +68,6 @@ async def test_a_stale_forecast_under_warning_is_a_fault_until_refreshed(
     fresh = dt.datetime.now(CST).replace(microsecond=0) - dt.timedelta(minutes=5)
     await client.post("/forecast/forecasts", json=orange("500151", fresh), headers=FORECASTER)
     assert (await client.get("/forecast/duty")).json() == []
-    runtime = app.state.runtimes["forecast"]
     async with runtime.uow() as uow:
         assert await check_duty(uow) == []
     await eventually(lambda: len(bus.messages(DUTY_FAULT.name)) == 2, what="the fault cleared")

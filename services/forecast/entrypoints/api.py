@@ -186,10 +186,12 @@ def router(runtime: ServiceRuntime[ForecastUnitOfWork], tokens: TokenStore) -> A
 
     @api.get("/duty", response_model=list[DutyOut])
     async def duty_faults() -> list[DutyOut]:
-        """Areas under warning whose latest forecast is older than 4 hours (rules §4 Duty)."""
+        """Areas under warning whose latest forecast is older than 4 hours (rules §4 Duty).
+
+        A read: faults are opened and cleared (and published) by the duty watch job."""
         now = dt.datetime.now(dt.UTC)
         async with runtime.uow() as uow:
-            stale = await duty.check_duty(uow, now=now)
+            stale = await duty.stale_watches(uow, now=now)
         return [
             DutyOut(
                 area=w.area,

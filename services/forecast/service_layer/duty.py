@@ -26,6 +26,11 @@ async def on_warning_changed(change: WarningChanged, uow: ForecastUnitOfWork) ->
     )
 
 
+async def stale_watches(uow: ForecastUnitOfWork, *, now: dt.datetime) -> list[Watch]:
+    """The areas under warning whose latest forecast is stale at ``now``; changes nothing."""
+    return [w for w in await uow.duty.watches() if _duty_applies(w) and is_stale(w, now)]
+
+
 async def check_duty(uow: ForecastUnitOfWork, *, now: dt.datetime | None = None) -> list[Watch]:
     """Open a fault for every area under warning whose forecast went stale, clear those
     that were refreshed or lifted; return the stale watches."""
