@@ -1,5 +1,9 @@
 """The four services as separate `airwarn serve` processes on a real Kafka broker, each with
-its own PostgreSQL database, started and stopped by the benchmark."""
+its own PostgreSQL database, started and stopped by the benchmark.
+
+:class:`ServiceProcess` and :class:`ServiceGroup` are the one implementation of running
+the services as processes; the end-to-end and fault suites (``tests/stack.py``) use them
+too, so bench imports nothing from the tests."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import socket
 import subprocess
 import sys
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +33,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def admin(url: str, *statements: str) -> None:
+async def admin_sql(url: str, *statements: str) -> None:
+    """Run statements outside a transaction (CREATE/DROP DATABASE need that)."""
     engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
     try:
         async with engine.connect() as connection:
@@ -46,26 +52,146 @@ def peak_rss_kib(pid: int) -> int:
     raise RuntimeError(f"no VmHWM for process {pid}")
 
 
+class ServiceProcess:
+    """One ``airwarn serve`` process; its port and log survive restarts. With ``profile``
+    it runs under pyinstrument, which writes its report there on exit."""
+
+    def __init__(
+        self, name: str, env: Mapping[str, str], log_dir: Path, profile: Path | None = None
+    ) -> None:
+        self.name = name
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log_dir / f"{name}.log"
+        self.profile = profile
+        self._env = dict(env)
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        if self.alive():
+            raise RuntimeError(f"{self.name} is already running (pid {self.pid})")
+        command = ["-m", "services.cli", "serve", self.name, "--port", str(self.port)]
+        if self.profile is not None:
+            report = ["-r", "text", "--no-color", "-o", str(self.profile)]
+            command = ["-m", "pyinstrument", *report, *command]
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, *command],
+                cwd=ROOT,
+                env=self._env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hook runs, nothing in hand is committed."""
+        if self.process is not None and self.alive():
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=30)
+
+    def terminate(self) -> None:
+        """Signal once (a second SIGTERM would make uvicorn skip the graceful shutdown)."""
+        if self.process is not None and self.alive():
+            # uvicorn re-raises SIGTERM once it has shut down, which kills pyinstrument
+            # before it writes its report; SIGINT ends both cleanly.
+            self.process.send_signal(signal.SIGINT if self.profile else signal.SIGTERM)
+
+    def wait_stopped(self, timeout: float = 30) -> bool:
+        """Wait for the process to end; False when it had to be killed."""
+        if self.process is None:
+            return True
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return False
+        return True
+
+    async def ready(self, client: httpx.AsyncClient) -> bool:
+        """Whether ``/readyz`` answers 200; an error with the log's tail if it exited."""
+        if not self.alive():
+            raise RuntimeError(f"{self.name} exited:\n{self.tail()}")
+        try:
+            return (await client.get(f"{self.url}/readyz")).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    def tail(self, chars: int = 3000) -> str:
+        return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
+
+
+class ServiceGroup:
+    """The named services as processes sharing one environment; those in ``profile``
+    run under pyinstrument (report ``<name>.profile.txt`` beside the logs)."""
+
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        log_dir: Path,
+        names: Sequence[str] = SERVICE_NAMES,
+        profile: frozenset[str] = frozenset(),
+    ) -> None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.services = {
+            name: ServiceProcess(
+                name, env, log_dir, log_dir / f"{name}.profile.txt" if name in profile else None
+            )
+            for name in names
+        }
+
+    @property
+    def urls(self) -> dict[str, str]:
+        return {name: service.url for name, service in self.services.items()}
+
+    def start(self) -> None:
+        for service in self.services.values():
+            service.start()
+
+    def stop(self) -> list[str]:
+        """Stop every service at once; return the names of those that had to be killed."""
+        for service in self.services.values():
+            service.terminate()
+        return [name for name, service in self.services.items() if not service.wait_stopped()]
+
+    async def wait_ready(
+        self,
+        client: httpx.AsyncClient,
+        names: Sequence[str] | None = None,
+        timeout: float = 90,  # noqa: ASYNC109 - on failure we name the service and its log
+    ) -> None:
+        deadline = asyncio.get_running_loop().time() + timeout
+        for name in names or list(self.services):
+            while not await self.services[name].ready(client):
+                if asyncio.get_running_loop().time() > deadline:
+                    tail = self.services[name].tail()
+                    raise RuntimeError(f"{name} not ready after {timeout}s:\n{tail}")
+                await asyncio.sleep(0.1)
+
+
 @dataclass
 class Stack:
-    """Four running services; ``database_url`` has a ``{service}`` placeholder."""
+    """Four running services with a database each; ``database_url`` has a ``{service}``
+    placeholder."""
 
     kafka: str
     postgres: str
     database_url: str
-    workdir: Path
-    urls: dict[str, str] = field(default_factory=dict)
-    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    group: ServiceGroup
     databases: list[str] = field(default_factory=list)
+
+    @property
+    def urls(self) -> dict[str, str]:
+        return self.group.urls
 
     def url_of(self, service: str) -> str:
         return self.database_url.format(service=service)
-
-    def log(self, service: str) -> Path:
-        return self.workdir / f"{service}.log"
-
-    def tail(self, service: str, size: int = 3000) -> str:
-        return self.log(service).read_text(errors="replace")[-size:]
 
 
 async def start(
@@ -80,104 +206,48 @@ async def start(
     """Fresh databases, four `airwarn serve` processes, and wait until each is ready."""
     prefix = f"airwarn_bench_{uuid.uuid4().hex[:8]}"
     names = [f"{prefix}_{service}" for service in SERVICE_NAMES]
-    await admin(postgres, *(f'CREATE DATABASE "{name}"' for name in names))
+    await admin_sql(postgres, *(f'CREATE DATABASE "{name}"' for name in names))
+    database_url = postgres.rsplit("/", 1)[0] + f"/{prefix}_{{service}}"
+    environment = {
+        **os.environ,
+        "AIRWARN_BUS": "kafka",
+        "AIRWARN_KAFKA_BOOTSTRAP": kafka,
+        "AIRWARN_DATABASE_URL": database_url,
+        "AIRWARN_ALERTING_AUTO_APPROVE": "true",
+        "AIRWARN_LOG_LEVEL": "WARNING",
+        **(env or {}),
+    }
     stack = Stack(
         kafka=kafka,
         postgres=postgres,
-        database_url=postgres.rsplit("/", 1)[0] + f"/{prefix}_{{service}}",
-        workdir=workdir,
+        database_url=database_url,
+        group=ServiceGroup(environment, workdir, profile=profile),
         databases=names,
     )
     try:
-        _spawn(stack, env or {}, profile)
-        await _wait_ready(stack, ready_within)
+        stack.group.start()
+        async with httpx.AsyncClient(timeout=5) as client:
+            await stack.group.wait_ready(client, timeout=ready_within)
     except BaseException:
         await stop(stack)
         raise
     return stack
 
 
-def _spawn(stack: Stack, env: dict[str, str], profile: frozenset[str]) -> None:
-    stack.workdir.mkdir(parents=True, exist_ok=True)
-    environment = {
-        **os.environ,
-        "AIRWARN_BUS": "kafka",
-        "AIRWARN_KAFKA_BOOTSTRAP": stack.kafka,
-        "AIRWARN_DATABASE_URL": stack.database_url,
-        "AIRWARN_ALERTING_AUTO_APPROVE": "true",
-        "AIRWARN_LOG_LEVEL": "WARNING",
-        **env,
-    }
-    for service in SERVICE_NAMES:
-        port = free_port()
-        command = ["-m", "services.cli", "serve", service, "--port", str(port)]
-        if service in profile:
-            # pyinstrument samples the event loop's thread and writes its report on exit
-            report = stack.workdir / f"{service}.profile.txt"
-            command = [
-                "-m",
-                "pyinstrument",
-                "-r",
-                "text",
-                "--no-color",
-                "-o",
-                str(report),
-                *command,
-            ]
-        stack.processes[service] = subprocess.Popen(
-            [sys.executable, *command],
-            cwd=ROOT,
-            env=environment,
-            stdout=stack.log(service).open("wb"),
-            stderr=subprocess.STDOUT,
-        )
-        stack.urls[service] = f"http://127.0.0.1:{port}"
-
-
-async def _wait_ready(stack: Stack, within: float) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    async with httpx.AsyncClient(timeout=5) as client:
-        for service, url in stack.urls.items():
-            while True:
-                if stack.processes[service].poll() is not None:
-                    raise RuntimeError(f"{service} exited: {stack.tail(service)}")
-                try:
-                    if (await client.get(f"{url}/readyz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if asyncio.get_running_loop().time() > deadline:
-                    raise RuntimeError(
-                        f"{service} not ready after {within}s: {stack.tail(service)}"
-                    )
-                await asyncio.sleep(0.2)
-
-
 def peak_memory(stack: Stack) -> dict[str, float]:
     """Peak RSS of each service process so far, in MiB."""
     return {
-        service: round(peak_rss_kib(process.pid) / 1024, 1)
-        for service, process in stack.processes.items()
-        if process.poll() is None
+        name: round(peak_rss_kib(service.process.pid) / 1024, 1)
+        for name, service in stack.group.services.items()
+        if service.process is not None and service.alive()
     }
 
 
 async def stop(stack: Stack) -> None:
-    """SIGTERM every service, wait for it (kill after 30 s), then drop its database."""
-    for service, process in stack.processes.items():
-        if process.poll() is None:
-            # uvicorn re-raises SIGTERM once it has shut down, which kills pyinstrument
-            # before it writes its report; SIGINT ends both cleanly.
-            profiled = (stack.workdir / f"{service}.profile.txt").exists()
-            process.send_signal(signal.SIGINT if profiled else signal.SIGTERM)
-    for process in stack.processes.values():
-        try:
-            await asyncio.to_thread(process.wait, 30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            await asyncio.to_thread(process.wait)
+    """Stop every service (kill after 30 s), then drop its database."""
+    await asyncio.to_thread(stack.group.stop)
     if stack.databases:
-        await admin(
+        await admin_sql(
             stack.postgres,
             *(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)' for n in stack.databases),
         )
@@ -214,7 +284,9 @@ def cpu_seconds(stack: Stack) -> dict[str, float]:
     it does not grow when other work on the machine takes the cores."""
     ticks = os.sysconf("SC_CLK_TCK")
     used: dict[str, float] = {}
-    for service, process in stack.processes.items():
-        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    for service, running in stack.group.services.items():
+        if running.process is None:
+            continue
+        fields = Path(f"/proc/{running.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         used[service] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
     return used

@@ -1,8 +1,8 @@
 """The four services as separate ``airwarn serve`` processes on a real Kafka broker and
 real PostgreSQL (a database per service), for the end-to-end and fault suites.
 
-A :class:`Stack` keeps each service on one port for its whole life, so a service killed
-and started again is reached at the same address; :func:`service_databases` makes the
+A :class:`Stack` (bench's :class:`~bench.stack.ServiceGroup`) keeps each service on one
+port for its whole life, so a service killed and started again is reached at the same address; :func:`service_databases` makes the
 per-service databases; :func:`consumer_lag` and :func:`skip_to_end` look at and move the
 services' consumer groups on the broker.
 """
@@ -11,45 +11,25 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import socket
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 from aiosmtpd.controller import Controller
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench.stack import ROOT, ServiceGroup, ServiceProcess, admin_sql, free_port
 from services.app import SERVICES
 from shared.bus.memory import InMemoryBus
 from shared.settings import SERVICE_NAMES, load_settings
 from tests.conftest import eventually
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def admin_sql(url: str, *statements: str) -> None:
-    """Run statements outside a transaction (CREATE/DROP DATABASE need that)."""
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as connection:
-        for statement in statements:
-            await connection.execute(text(statement))
-    await engine.dispose()
+# The processes themselves are bench's (one implementation; bench imports nothing from here).
+Stack = ServiceGroup
+__all__ = ["ROOT", "ServiceProcess", "Stack", "admin_sql", "free_port"]
 
 
 @contextmanager
@@ -106,109 +86,6 @@ def stack_env(kafka_bootstrap: str, database_template: str, **settings: object) 
     }
     env.update({f"AIRWARN_{name.upper()}": str(value) for name, value in settings.items()})
     return env
-
-
-class ServiceProcess:
-    """One ``airwarn serve`` process; its port and log survive restarts."""
-
-    def __init__(self, name: str, env: Mapping[str, str], log_dir: Path) -> None:
-        self.name = name
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log_dir / f"{name}.log"
-        self._env = dict(env)
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        if self.alive():
-            raise RuntimeError(f"{self.name} is already running (pid {self.pid})")
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "services.cli",
-                    "serve",
-                    self.name,
-                    "--port",
-                    str(self.port),
-                ],
-                cwd=ROOT,
-                env=self._env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-
-    @property
-    def pid(self) -> int | None:
-        return self.process.pid if self.process else None
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown hook runs, nothing in hand is committed."""
-        if self.process is not None and self.alive():
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(timeout=30)
-
-    def terminate(self) -> None:
-        """SIGTERM once (a second one would make uvicorn skip the graceful shutdown)."""
-        if self.process is not None and self.alive():
-            self.process.send_signal(signal.SIGTERM)
-
-    def wait_stopped(self, timeout: float = 30) -> bool:
-        """Wait for the process to end; False when it had to be killed."""
-        if self.process is None:
-            return True
-        try:
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            return False
-        return True
-
-    def tail(self, chars: int = 3000) -> str:
-        return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
-
-
-class Stack:
-    """The named services as processes sharing one environment."""
-
-    def __init__(
-        self, env: Mapping[str, str], log_dir: Path, names: Sequence[str] = SERVICE_NAMES
-    ) -> None:
-        self.services = {name: ServiceProcess(name, env, log_dir) for name in names}
-
-    @property
-    def urls(self) -> dict[str, str]:
-        return {name: service.url for name, service in self.services.items()}
-
-    def start(self) -> None:
-        for service in self.services.values():
-            service.start()
-
-    def stop(self) -> list[str]:
-        """SIGTERM every service at once; return the names of those that had to be killed."""
-        for service in self.services.values():
-            service.terminate()
-        return [name for name, service in self.services.items() if not service.wait_stopped()]
-
-    async def wait_ready(
-        self, client: httpx.AsyncClient, names: Sequence[str] | None = None, timeout: float = 90
-    ) -> None:
-        for name in names or list(self.services):
-            service = self.services[name]
-
-            async def ready(service: ServiceProcess = service) -> bool:
-                if not service.alive():
-                    raise AssertionError(f"{service.name} exited:\n{service.tail()}")
-                try:
-                    return (await client.get(f"{service.url}/readyz")).status_code == 200
-                except httpx.TransportError:
-                    return False
-
-            await eventually(ready, timeout=timeout, what=f"{name} to be ready")
 
 
 def consumer_groups() -> dict[str, list[str]]:
