@@ -14,27 +14,9 @@ from shared.bus.memory import InMemoryBus
 from shared.contracts.envelope import decode
 from shared.contracts.topics import BULLETIN_PUBLISHED, WARNING_CHANGED
 from tests.conftest import eventually
-from tests.e2e.support import FORECASTER
+from tests.e2e.support import FORECASTER, ORANGE_PM25, bearer, daily_forecast
 
 CST = dt.timezone(dt.timedelta(hours=8))
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"authorization": f"Bearer {token}"}
-
-
-def orange_forecast(area: str, issued: dt.datetime) -> dict[str, Any]:
-    """Four heavy days two days out, PM2.5 above 150 on forward days: orange (§2)."""
-    levels = [60, 90, 120, 160, 170, 130]
-    return {
-        "area": area,
-        "source": "city-office",
-        "issued_at": issued.isoformat(),
-        "days": [
-            {"date": (issued.date() + dt.timedelta(days=i)).isoformat(), "pm25": v}
-            for i, v in enumerate(levels)
-        ],
-    }
 
 
 async def pending(client: httpx.AsyncClient, area: str) -> list[dict[str, Any]]:
@@ -46,7 +28,9 @@ async def test_a_district_warning_waits_for_that_districts_hq(
 ) -> None:
     issued = dt.datetime.now(CST).replace(microsecond=0) - dt.timedelta(hours=1)
     posted = await client.post(
-        "/forecast/forecasts", json=orange_forecast("500112", issued), headers=FORECASTER
+        "/forecast/forecasts",
+        json=daily_forecast("500112", issued, ORANGE_PM25),
+        headers=FORECASTER,
     )
     assert posted.status_code == 201
 
@@ -100,7 +84,9 @@ async def test_a_rejection_is_kept_with_who_and_why_and_publishes_nothing(
 ) -> None:
     issued = dt.datetime.now(CST).replace(microsecond=0) - dt.timedelta(hours=1)
     await client.post(
-        "/forecast/forecasts", json=orange_forecast("500113", issued), headers=FORECASTER
+        "/forecast/forecasts",
+        json=daily_forecast("500113", issued, ORANGE_PM25),
+        headers=FORECASTER,
     )
 
     async def proposed() -> bool:
@@ -132,7 +118,9 @@ async def test_a_region_orange_needs_hq_and_then_binds_its_other_districts(
     for code in codes[:14]:
         assert (
             await client.post(
-                "/forecast/forecasts", json=orange_forecast(code, issued), headers=FORECASTER
+                "/forecast/forecasts",
+                json=daily_forecast(code, issued, ORANGE_PM25),
+                headers=FORECASTER,
             )
         ).status_code == 201
 

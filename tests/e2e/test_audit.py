@@ -20,33 +20,19 @@ from shared.contracts.topics import FORECAST_ISSUED, WARNING_CHANGED
 from shared.db.audit import entries, verify
 from shared.settings import SERVICE_NAMES
 from tests.conftest import eventually
+from tests.e2e.support import FORECASTER, ORANGE_PM25, bearer, daily_forecast
 
 CST = dt.timezone(dt.timedelta(hours=8))
 AREA = "500112"
-FORECASTER = {"authorization": "Bearer dev-unit-ecology-environment-bureau"}
-DISTRICT_HQ = {"authorization": f"Bearer dev-district-{AREA}"}
-OFFICE = {"authorization": "Bearer dev-office-duty"}
-
-
-def orange_forecast(issued: dt.datetime) -> dict[str, Any]:
-    """Heavy days two days out, PM2.5 above 150 on forward days: orange (rules §2)."""
-    levels = [60, 90, 120, 160, 170, 130]
-    return {
-        "area": AREA,
-        "source": "city-office",
-        "issued_at": issued.isoformat(),
-        "days": [
-            {"date": (issued.date() + dt.timedelta(days=i)).isoformat(), "pm25": v}
-            for i, v in enumerate(levels)
-        ],
-    }
+DISTRICT_HQ = bearer(f"dev-district-{AREA}")
+OFFICE = bearer("dev-office-duty")
 
 
 async def _episode(client: httpx.AsyncClient) -> tuple[str, str, str]:
     """Forecast, approval and a closed task; their ids."""
     issued = dt.datetime.now(CST).replace(microsecond=0) - dt.timedelta(hours=1)
     posted = await client.post(
-        "/forecast/forecasts", json=orange_forecast(issued), headers=FORECASTER
+        "/forecast/forecasts", json=daily_forecast(AREA, issued, ORANGE_PM25), headers=FORECASTER
     )
     assert posted.status_code == 201, posted.text
     forecast_id = posted.json()["forecast_id"]

@@ -33,6 +33,7 @@ import pytest
 from sqlalchemy import create_engine, update
 
 from services.response.adapters.orm import tasks
+from tests.e2e.support import an_hour_ago, bearer, daily_forecast
 
 pytestmark = pytest.mark.browser
 
@@ -48,7 +49,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-CST = dt.timezone(dt.timedelta(hours=8))
 WAIT_MS = 45_000
 ORANGE_AREA = "500112"  # 渝北区 Yubei, main-metro
 
@@ -151,25 +151,6 @@ def webhook() -> Iterator[str]:
         server.server_close()
 
 
-def bearer(token: str) -> dict[str, str]:
-    return {"authorization": f"Bearer {token}"}
-
-
-def forecast(area: str, pm25: list[float]) -> dict[str, Any]:
-    """Daily PM2.5 from today (local), issued an hour ago (the AQI is computed by the
-    forecast service, HJ 633)."""
-    issued = dt.datetime.now(CST).replace(microsecond=0) - dt.timedelta(hours=1)
-    return {
-        "area": area,
-        "source": "city-office",
-        "issued_at": issued.isoformat(),
-        "days": [
-            {"date": (issued.date() + dt.timedelta(days=i)).isoformat(), "pm25": value}
-            for i, value in enumerate(pm25)
-        ],
-    }
-
-
 # Rules §2 with PM2.5 alone: one day above 150 µg/m³ (AQI > 200) is yellow; a run of
 # four days above 115 with days above 150 is orange; three days of AQI > 200 with one
 # above 300 is red.
@@ -180,7 +161,9 @@ RED = [60, 160, 260, 180, 90]
 
 def post_forecast(api: httpx.Client, area: str, pm25: list[float]) -> None:
     posted = api.post(
-        "/forecast/forecasts", json=forecast(area, pm25), headers=bearer("dev-office-duty")
+        "/forecast/forecasts",
+        json=daily_forecast(area, an_hour_ago(), pm25),
+        headers=bearer("dev-office-duty"),
     )
     assert posted.status_code == 201, posted.text
 

@@ -13,19 +13,7 @@ from shared.bus.memory import InMemoryBus
 from shared.contracts.envelope import decode
 from shared.contracts.topics import DUTY_FAULT, WARNING_CHANGED
 from tests.conftest import eventually
-from tests.e2e.support import CST, FORECASTER
-
-
-def orange(area: str, issued: dt.datetime) -> dict[str, object]:
-    return {
-        "area": area,
-        "source": "city-office",
-        "issued_at": issued.isoformat(),
-        "days": [
-            {"date": (issued.date() + dt.timedelta(days=i)).isoformat(), "pm25": v}
-            for i, v in enumerate([60, 90, 120, 160, 170, 130])
-        ],
-    }
+from tests.e2e.support import CST, FORECASTER, ORANGE_PM25, bearer, daily_forecast
 
 
 async def test_a_stale_forecast_under_warning_is_a_fault_until_refreshed(
@@ -33,7 +21,11 @@ async def test_a_stale_forecast_under_warning_is_a_fault_until_refreshed(
 ) -> None:
     bus: InMemoryBus = app.state.bus
     issued = dt.datetime.now(CST).replace(microsecond=0) - dt.timedelta(hours=5)
-    await client.post("/forecast/forecasts", json=orange("500151", issued), headers=FORECASTER)
+    await client.post(
+        "/forecast/forecasts",
+        json=daily_forecast("500151", issued, ORANGE_PM25),
+        headers=FORECASTER,
+    )
 
     async def proposal() -> list[dict[str, object]]:
         return (await client.get("/alerting/proposals", params={"area": "500151"})).json()
@@ -43,7 +35,7 @@ async def test_a_stale_forecast_under_warning_is_a_fault_until_refreshed(
     approved = await client.post(
         f"/alerting/proposals/{first['proposal_id']}/approve",
         json={},
-        headers={"authorization": "Bearer dev-district-500151"},
+        headers=bearer("dev-district-500151"),
     )
     assert approved.status_code == 200
     await eventually(lambda: len(bus.messages(WARNING_CHANGED.name)) == 1, what="the warning")
@@ -66,7 +58,9 @@ async def test_a_stale_forecast_under_warning_is_a_fault_until_refreshed(
     assert "airwarn_stale_forecasts 1.0" in metrics
 
     fresh = dt.datetime.now(CST).replace(microsecond=0) - dt.timedelta(minutes=5)
-    await client.post("/forecast/forecasts", json=orange("500151", fresh), headers=FORECASTER)
+    await client.post(
+        "/forecast/forecasts", json=daily_forecast("500151", fresh, ORANGE_PM25), headers=FORECASTER
+    )
     assert (await client.get("/forecast/duty")).json() == []
     async with runtime.uow() as uow:
         assert await check_duty(uow) == []

@@ -3,7 +3,6 @@ and real PostgreSQL databases (one per service), driven over HTTP and the bus.""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -16,7 +15,14 @@ from shared.contracts.payloads import WarningChanged
 from shared.contracts.topics import BULLETIN_PUBLISHED, WARNING_CHANGED
 from tests.conftest import eventually
 from tests.contract.support import read_raw
-from tests.e2e.support import CST, FORECASTER, forecast_body
+from tests.e2e.support import (
+    FORECASTER,
+    ORANGE_PM25,
+    an_hour_ago,
+    bearer,
+    daily_forecast,
+    forecast_body,
+)
 from tests.e2e.test_response_tasks import expected as expected_tasks
 from tests.stack import Stack, service_databases, smtp_sink, stack_env
 
@@ -71,7 +77,7 @@ async def test_forecast_to_approved_warning_to_tasks_and_bulletins(
     """A forecast posted over HTTP reaches alerting over Kafka; the proposal waits for the
     district's HQ (rules §4); once approved, response and notify act on it."""
     area = "500113"
-    office = {"authorization": "Bearer dev-office-duty"}
+    office = bearer("dev-office-duty")
     subscribed = await client.post(
         f"{services['notify']}/notify/subscriptions",
         headers=office,
@@ -84,7 +90,7 @@ async def test_forecast_to_approved_warning_to_tasks_and_bulletins(
         },
     )
     assert subscribed.status_code == 201, subscribed.text
-    body = orange_forecast(area)
+    body = daily_forecast(area, an_hour_ago(), ORANGE_PM25)
     posted = await client.post(
         f"{services['forecast']}/forecast/forecasts", json=body, headers=FORECASTER
     )
@@ -105,11 +111,9 @@ async def test_forecast_to_approved_warning_to_tasks_and_bulletins(
     assert (proposal["action"], proposal["level"]) == ("issue", "orange")
     url = f"{services['alerting']}/alerting/proposals/{proposal['proposal_id']}/approve"
     assert (await client.post(url, json={})).status_code == 401
-    wrong = await client.post(url, json={}, headers={"authorization": "Bearer dev-hq-commander"})
+    wrong = await client.post(url, json={}, headers=bearer("dev-hq-commander"))
     assert wrong.status_code == 403
-    right = await client.post(
-        url, json={}, headers={"authorization": f"Bearer dev-district-{area}"}
-    )
+    right = await client.post(url, json={}, headers=bearer(f"dev-district-{area}"))
     assert right.status_code == 200, right.text
     episode = right.json()["episode_id"]
 
@@ -157,19 +161,6 @@ async def test_forecast_to_approved_warning_to_tasks_and_bulletins(
         assert alerts(published) == ["Alert"]
     finally:
         await bus.stop()
-
-
-def orange_forecast(area: str) -> dict[str, object]:
-    issued = dt.datetime.now(CST).replace(microsecond=0) - dt.timedelta(hours=1)
-    return {
-        "area": area,
-        "source": "city-office",
-        "issued_at": issued.isoformat(),
-        "days": [
-            {"date": (issued.date() + dt.timedelta(days=i)).isoformat(), "pm25": v}
-            for i, v in enumerate([60, 90, 120, 160, 170, 130])
-        ],
-    }
 
 
 async def _has(fetch: object, count: int) -> bool:

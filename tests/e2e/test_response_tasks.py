@@ -16,7 +16,7 @@ from services.replay import parse_scenario, replay
 from services.response.domain.catalog import load_catalog
 from services.response.domain.tasks import unit_for
 from tests.conftest import eventually
-from tests.e2e.support import CST, FORECASTER
+from tests.e2e.support import CST, FORECASTER, bearer
 from tests.e2e.test_replay import documented_examples
 
 CATALOG = load_catalog()
@@ -81,10 +81,6 @@ async def test_an_o3_episode_takes_no_dust_measures() -> None:
     }
     assert assigned == expected("II", "O3", "500106")
     assert not {m for m in assigned if CATALOG.measure(m).source == "dust"}
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"authorization": f"Bearer {token}"}
 
 
 async def warn(client: httpx.AsyncClient, area: str) -> None:

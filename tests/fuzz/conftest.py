@@ -22,6 +22,7 @@ import uvicorn
 
 from services.app import build_app
 from shared.settings import SERVICE_NAMES, Settings, load_settings
+from tests.e2e.support import ORANGE_PM25, an_hour_ago, bearer, daily_forecast
 from tests.stack import service_databases
 
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -29,10 +30,6 @@ AREA = "500112"  # 渝北区: an orange district warning its own HQ approves (§
 INVENTORY = """source_id,name,kind,sector,grade,key_industry,routine,so2,nox,pm,vocs,so2_orange,nox_orange,pm_orange,vocs_orange
 E1,Steel works,enterprise,steel,B,yes,no,100,200,50,300,30,50,12,70
 """
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 @dataclass
@@ -70,21 +67,6 @@ def _wait(check: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout}s waiting for {what}")
         time.sleep(0.05)
-
-
-def _orange_forecast(area: str) -> dict[str, Any]:
-    """Heavy days two days out, PM2.5 above 150: an orange warning (§2)."""
-    issued = dt.datetime.now(CST).replace(microsecond=0) - dt.timedelta(hours=1)
-    levels = [60, 90, 120, 160, 170, 130]
-    return {
-        "area": area,
-        "source": "fuzz-seed",
-        "issued_at": issued.isoformat(),
-        "days": [
-            {"date": (issued.date() + dt.timedelta(days=i)).isoformat(), "pm25": v}
-            for i, v in enumerate(levels)
-        ],
-    }
 
 
 def valid_bodies() -> dict[str, list[Any]]:
@@ -142,7 +124,9 @@ def _seed(client: httpx.Client) -> Seeded:
     seeded = Seeded(bodies=valid_bodies())
     for area in (AREA, "500101"):
         posted = client.post(
-            "/forecast/forecasts", json=_orange_forecast(area), headers=bearer("dev-office-duty")
+            "/forecast/forecasts",
+            json=daily_forecast(area, an_hour_ago(), ORANGE_PM25, "fuzz-seed"),
+            headers=bearer("dev-office-duty"),
         )
         assert posted.status_code == 201, posted.text
 
