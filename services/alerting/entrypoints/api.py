@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.alerting.domain import rules
+from services.alerting.domain.series import SeriesDay
 from services.alerting.domain.warnings import Advisory, Proposal, Published
 from services.alerting.service_layer import handlers
 from services.alerting.service_layer.handlers import Policy
@@ -98,6 +99,10 @@ class SeriesDayOut(BaseModel):
     forecast_id: str
     issued_at: dt.datetime
     values: DayValues
+
+    @classmethod
+    def of(cls, day: SeriesDay) -> "SeriesDayOut":
+        return cls.model_validate(day, from_attributes=True)
 
 
 class ThresholdsOut(BaseModel):
@@ -196,16 +201,7 @@ def router(
     async def area_series(area: str) -> list[SeriesDayOut]:
         async with runtime.uow() as uow:
             days = await handlers.area_series(area, uow)
-        return [
-            SeriesDayOut(
-                date=d.date,
-                kind=d.kind,
-                forecast_id=d.forecast_id,
-                issued_at=d.issued_at,
-                values=d.values,
-            )
-            for d in days
-        ]
+        return [SeriesDayOut.of(d) for d in days]
 
     @api.get("/outlook/{area}", response_model=OutlookOut, responses=errors(404))
     async def outlook(area: str) -> OutlookOut:
@@ -218,16 +214,7 @@ def router(
         return OutlookOut(
             area=area,
             thresholds=ThresholdsOut(),
-            days=[
-                SeriesDayOut(
-                    date=d.date,
-                    kind=d.kind,
-                    forecast_id=d.forecast_id,
-                    issued_at=d.issued_at,
-                    values=d.values,
-                )
-                for d in sorted(days, key=lambda d: d.date)
-            ],
+            days=[SeriesDayOut.of(d) for d in sorted(days, key=lambda d: d.date)],
         )
 
     return api
