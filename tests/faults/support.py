@@ -21,6 +21,7 @@ import pytest
 
 from shared.db.audit import verify
 from tests.conftest import eventually
+from tests.faults.infra import Restartable
 from tests.faults.scenario import OFFICE, STREAMS, Feeder, Outcome, collect, replay_embedded
 from tests.faults.sink import WebhookSink
 from tests.stack import Stack, consumer_lag
@@ -122,6 +123,29 @@ async def run_fault(
     receipts = check_webhook(fs, name, final, exactly_once_posts=exactly_once_posts)
     await check_audit_chains(fs)
     return Verdict(expected, final, recovery, quiet, receipts, subscription)
+
+
+async def restart_mid_stream(
+    client: httpx.AsyncClient, fs: FaultStack, name: str, server: Restartable
+) -> None:
+    """Feed the stream ``name`` and hard-restart ``server`` a third of the way through,
+    then judge and report how long the server took to answer again."""
+    took = 0.0
+
+    async def strike(feeder: Feeder) -> None:
+        nonlocal took
+        await feeder.reached(feeder.total // 3)
+        # In a thread: the stream goes on arriving while the server is down.
+        took = await asyncio.to_thread(server.restart, hard=True)
+        await fs.stack.wait_ready(client, timeout=120)
+
+    verdict = await run_fault(client, fs, name, strike)
+    report(
+        name,
+        f"{server.script.name} restart --hard after a third of the stream, "
+        f"{took:.1f} s until it answered",
+        verdict,
+    )
 
 
 async def quiescent(client: httpx.AsyncClient, fs: FaultStack, name: str) -> None:

@@ -9,14 +9,11 @@ connection pools replace what the restart broke (pool_pre_ping).
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 import pytest
 
 from tests.faults import infra
-from tests.faults.scenario import Feeder
-from tests.faults.support import FaultStack, report, run_fault
+from tests.faults.support import FaultStack, restart_mid_stream
 
 pytestmark = [pytest.mark.faults, pytest.mark.kafka, pytest.mark.postgres]
 
@@ -25,17 +22,4 @@ async def test_postgres_crashed_and_restarted_mid_stream(
     fault_stack: FaultStack, client: httpx.AsyncClient
 ) -> None:
     server = infra.database_server(fault_stack.postgres_url)
-    took = 0.0
-
-    async def strike(feeder: Feeder) -> None:
-        nonlocal took
-        await feeder.reached(feeder.total // 3)
-        took = await asyncio.to_thread(server.restart, hard=True)
-        await fault_stack.stack.wait_ready(client, timeout=120)
-
-    verdict = await run_fault(client, fault_stack, "postgres-restart", strike)
-    report(
-        "postgres-restart",
-        f"postgres.sh restart --hard after a third of the stream, {took:.1f} s until it answered",
-        verdict,
-    )
+    await restart_mid_stream(client, fault_stack, "postgres-restart", server)
