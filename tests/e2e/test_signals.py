@@ -19,7 +19,6 @@ import pytest
 from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.app import build_app
 from shared.bus.kafka import KafkaBus
@@ -30,8 +29,8 @@ from shared.observability.logs import configure_logging
 from shared.settings import SERVICE_NAMES, load_settings
 from tests.conftest import eventually
 from tests.contract.support import fresh_topic
-from tests.e2e.support import FORECASTER, forecast_body, warning
-from tests.e2e.test_approvals import CST, orange_forecast
+from tests.e2e.support import CST, FORECASTER, ORANGE_PM25, daily_forecast, forecast_body, warning
+from tests.stack import admin_sql
 from tests.unit.shared.test_consumer_lag import publish_n_then_consume
 
 Lines = Callable[[], list[dict[str, Any]]]
@@ -75,7 +74,7 @@ async def test_a_requests_trace_id_reaches_the_warning_and_the_consumers_logs(
     issued = dt.datetime.now(CST).replace(microsecond=0)
     posted = await client.post(
         "/forecast/forecasts",
-        json=orange_forecast("500107", issued),
+        json=daily_forecast("500107", issued, ORANGE_PM25),
         headers={**FORECASTER, "X-Trace-Id": trace},
     )
     assert posted.status_code == 201, posted.text
@@ -142,20 +141,13 @@ async def test_an_unexpected_failure_is_a_bare_500_logged_without_the_token(
     assert token not in everything
 
 
-async def _admin(url: str, statement: str) -> None:
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as connection:
-        await connection.execute(text(statement))
-    await engine.dispose()
-
-
 @pytest.mark.postgres
 async def test_start_up_logs_name_the_database_but_not_its_password(
     json_logs: Lines, postgres_url: str, tmp_path: Path
 ) -> None:
     assert ":airwarn@" in postgres_url, "the test database's password is what must not leak"
     name = f"airwarn_signals_{uuid.uuid4().hex[:8]}"
-    await _admin(postgres_url, f'CREATE DATABASE "{name}"')
+    await admin_sql(postgres_url, f'CREATE DATABASE "{name}"')
     try:
         url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
         settings = load_settings(bus="memory", var_dir=tmp_path, database_url=url)
@@ -163,7 +155,7 @@ async def test_start_up_logs_name_the_database_but_not_its_password(
         async with app.router.lifespan_context(app):
             pass
     finally:
-        await _admin(postgres_url, f'DROP DATABASE "{name}" WITH (FORCE)')
+        await admin_sql(postgres_url, f'DROP DATABASE "{name}" WITH (FORCE)')
     everything = json.dumps(json_logs())
     assert ":airwarn@" not in everything
     (starting,) = [line for line in json_logs() if line["message"] == "starting airwarn"]
@@ -240,7 +232,7 @@ async def test_metrics_show_lag_per_group_and_deliveries_by_status(
 @pytest.mark.postgres
 async def test_readyz_names_the_database_that_went_away(postgres_url: str, tmp_path: Path) -> None:
     name = f"airwarn_ready_{uuid.uuid4().hex[:8]}"
-    await _admin(postgres_url, f'CREATE DATABASE "{name}"')
+    await admin_sql(postgres_url, f'CREATE DATABASE "{name}"')
     try:
         url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
         app = build_app(
@@ -256,13 +248,13 @@ async def test_readyz_names_the_database_that_went_away(postgres_url: str, tmp_p
                     "checks": {"database:forecast": True, "bus": True},
                     "down": [],
                 }
-                await _admin(postgres_url, f'DROP DATABASE "{name}" WITH (FORCE)')
+                await admin_sql(postgres_url, f'DROP DATABASE "{name}" WITH (FORCE)')
                 gone = await client.get("/readyz")
                 assert gone.status_code == 503
                 assert gone.json()["down"] == ["database:forecast"]
                 assert gone.json()["checks"]["bus"] is True
     finally:
-        await _admin(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin_sql(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.mark.kafka

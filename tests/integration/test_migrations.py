@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import MetaData, create_engine, inspect, text
+from sqlalchemy import MetaData, create_engine, inspect
 from sqlalchemy.engine import make_url
 
 from services.alerting.adapters.orm import metadata as alerting_metadata
@@ -20,6 +20,7 @@ from services.forecast.adapters.orm import metadata as forecast_metadata
 from services.notify.adapters.orm import metadata as notify_metadata
 from services.response.adapters.orm import metadata as response_metadata
 from shared.db.migrate import owned_by, upgrade, version_table
+from tests.stack import admin_sql
 
 METADATA: dict[str, MetaData] = {
     "forecast": forecast_metadata,
@@ -67,24 +68,15 @@ def postgres_database(postgres_url: str) -> Iterator[str]:
     """A new, empty database on the real server, dropped afterwards."""
     name = f"airwarn_mig_{uuid.uuid4().hex[:10]}"
     admin = make_url(postgres_url)
-    asyncio.run(_admin(admin.render_as_string(hide_password=False), f'CREATE DATABASE "{name}"'))
+    asyncio.run(admin_sql(admin.render_as_string(hide_password=False), f'CREATE DATABASE "{name}"'))
     try:
         yield admin.set(database=name).render_as_string(hide_password=False)
     finally:
         asyncio.run(
-            _admin(
+            admin_sql(
                 admin.render_as_string(hide_password=False), f'DROP DATABASE "{name}" WITH (FORCE)'
             )
         )
-
-
-async def _admin(url: str, statement: str) -> None:
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as connection:
-        await connection.execute(text(statement))
-    await engine.dispose()
 
 
 @pytest.mark.postgres
