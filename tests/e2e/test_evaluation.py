@@ -4,16 +4,12 @@ against target, forecast against observed AQI — as JSON, an HTML page and a PN
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
+from fastapi import FastAPI
 
-from services.app import build_app
 from services.response.domain.model import REPORT_MEASURE
-from shared.settings import SERVICE_NAMES, load_settings
 from tests.conftest import eventually
 from tests.e2e.support import FORECASTER
 from tests.e2e.test_replay import documented_examples
@@ -24,21 +20,10 @@ E2,Glass works,enterprise,glass,C,yes,50,100,30,100,,,,
 """
 
 
-@pytest.fixture
-async def rehearsal(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
-    """The embedded system with every proposal approved at once, as in a rehearsal."""
-    settings = load_settings(
-        bus="memory", var_dir=tmp_path, outbox_poll_seconds=0.05, alerting_auto_approve=True
-    )
-    app = build_app(settings, SERVICE_NAMES)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://airwarn") as client:
-            yield client
-
-
-async def test_a_lifted_episode_has_its_report(rehearsal: httpx.AsyncClient) -> None:
-    client = rehearsal
+async def test_a_lifted_episode_has_its_report(
+    rehearsal: tuple[FastAPI, httpx.AsyncClient],
+) -> None:
+    _, client = rehearsal
     office = {"authorization": "Bearer dev-office-duty"}
     put = await client.put(
         "/response/inventories/500105",

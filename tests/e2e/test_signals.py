@@ -10,7 +10,7 @@ import logging
 import re
 import socket
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from shared.bus.memory import InMemoryBus
 from shared.contracts.envelope import decode, new_event
 from shared.contracts.topics import FORECAST_ISSUED, WARNING_CHANGED
 from shared.observability.logs import configure_logging
-from shared.settings import SERVICE_NAMES, load_settings
+from shared.settings import load_settings
 from tests.conftest import eventually
 from tests.contract.support import fresh_topic
 from tests.e2e.support import CST, FORECASTER, ORANGE_PM25, daily_forecast, forecast_body, warning
@@ -46,19 +46,6 @@ def json_logs() -> Iterator[Lines]:
     yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
     root.handlers[:], level = saved
     root.setLevel(level)
-
-
-@pytest.fixture
-async def rehearsal(tmp_path: Path) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    """The embedded system with proposals approved at once, so a forecast becomes a warning."""
-    settings = load_settings(
-        bus="memory", var_dir=tmp_path, outbox_poll_seconds=0.05, alerting_auto_approve=True
-    )
-    app = build_app(settings, SERVICE_NAMES)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://airwarn") as client:
-            yield app, client
 
 
 def _events(app: FastAPI, topic: str) -> list[Any]:
