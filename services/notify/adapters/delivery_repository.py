@@ -44,13 +44,15 @@ class DeliveryRepository:
             .values(active=False)
         )
 
-    async def next_seq(self, subscription_id: str) -> int:
-        last = await self._session.scalar(
-            select(func.max(deliveries.c.seq)).where(
-                deliveries.c.subscription_id == subscription_id
-            )
+    async def next_seqs(self, subscription_ids: list[str]) -> dict[str, int]:
+        """Each subscription's next delivery seq, in one query."""
+        rows = await self._session.execute(
+            select(deliveries.c.subscription_id, func.max(deliveries.c.seq))
+            .where(deliveries.c.subscription_id.in_(subscription_ids))
+            .group_by(deliveries.c.subscription_id)
         )
-        return int(last or 0) + 1
+        last = {str(sid): int(seq) for sid, seq in rows}
+        return {sid: last.get(sid, 0) + 1 for sid in subscription_ids}
 
     async def add_delivery(self, delivery: Delivery) -> None:
         await self._session.execute(insert(deliveries).values(**asdict(delivery)))

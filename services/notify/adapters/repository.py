@@ -5,6 +5,8 @@ from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notify.adapters.orm import bulletins, notices
@@ -52,31 +54,40 @@ class NoticeRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def add(self, notice: Notice) -> bool:
-        """Store ``notice``; False when it is already there (a redelivered event)."""
-        if await self.get(notice.notice_id) is not None:
-            return False
-        lines = [
+    async def add_new(self, notices_: list[Notice]) -> set[str]:
+        """Store those of ``notices_`` not yet there (a redelivered event's are) and return
+        their ids: one INSERT ... ON CONFLICT DO NOTHING, not a read and a write per notice."""
+        if not notices_:
+            return set()
+        rows = [
             {
-                "action": n.action,
-                "measure_id": n.measure_id,
-                "level": n.level,
-                "due": n.due.isoformat() if n.due else None,
+                "notice_id": notice.notice_id,
+                "unit": notice.unit,
+                "area": notice.area,
+                "episode_id": notice.episode_id,
+                "warning_id": notice.warning_id,
+                "created_at": notice.created_at,
+                "lines": [
+                    {
+                        "action": n.action,
+                        "measure_id": n.measure_id,
+                        "level": n.level,
+                        "due": n.due.isoformat() if n.due else None,
+                    }
+                    for n in notice.lines
+                ],
             }
-            for n in notice.lines
+            for notice in notices_
         ]
-        await self._session.execute(
-            insert(notices).values(
-                notice_id=notice.notice_id,
-                unit=notice.unit,
-                area=notice.area,
-                episode_id=notice.episode_id,
-                warning_id=notice.warning_id,
-                created_at=notice.created_at,
-                lines=lines,
-            )
+        bind = self._session.bind
+        dialect = bind.dialect.name if bind is not None else "postgresql"
+        statement = (sqlite_insert if dialect == "sqlite" else postgresql_insert)(notices)
+        added = await self._session.execute(
+            statement.values(rows)
+            .on_conflict_do_nothing(index_elements=[notices.c.notice_id])
+            .returning(notices.c.notice_id)
         )
-        return True
+        return {str(notice_id) for notice_id in added.scalars()}
 
     async def get(self, notice_id: str) -> Notice | None:
         row = (

@@ -106,47 +106,66 @@ class NoticeMessage:
         return self.notice.headline(languages[0])
 
 
-async def _queue(
-    uow: NotifyUnitOfWork,
-    subscription: Subscription,
-    message_id: str,
-    kind: Literal["bulletin", "notice"],
-) -> None:
-    """A pending delivery, behind the subscriber's earlier ones."""
-    # The 24 hours of retries run from now, not from the message's event time: a
-    # bulletin of a late or replayed warning still gets its full day.
-    queued = dt.datetime.now(dt.UTC)
-    delivery = Delivery(
-        delivery_id=str(uuid.uuid4()),
-        bulletin_id=message_id,
-        subscription_id=subscription.subscription_id,
-        seq=await uow.deliveries.next_seq(subscription.subscription_id),
-        status="pending",
-        created_at=queued,
-        next_attempt_at=queued,
-        kind=kind,
-    )
-    await uow.deliveries.add_delivery(delivery)
-    await uow.record("delivery", delivery.delivery_id, "queued", None, delivery)
+class DeliveryQueue:
+    """Queues one message's deliveries: the active subscriptions are read once per message,
+    not once per notice, and each subscriber's next seq once, then counted on here (the
+    transaction is the only writer of its deliveries until it commits)."""
+
+    def __init__(self, uow: NotifyUnitOfWork, subscriptions: list[Subscription]) -> None:
+        self._uow = uow
+        self.subscriptions = subscriptions
+        self._next: dict[str, int] = {}
+
+    @classmethod
+    async def load(cls, uow: NotifyUnitOfWork) -> DeliveryQueue:
+        return cls(uow, await uow.deliveries.subscriptions())
+
+    async def queue(
+        self,
+        wanted: list[Subscription],
+        message_id: str,
+        kind: Literal["bulletin", "notice"],
+    ) -> None:
+        """A pending delivery per subscriber in ``wanted``, behind its earlier ones."""
+        unseen = [s.subscription_id for s in wanted if s.subscription_id not in self._next]
+        if unseen:
+            self._next.update(await self._uow.deliveries.next_seqs(unseen))
+        # The 24 hours of retries run from now, not from the message's event time: a
+        # bulletin of a late or replayed warning still gets its full day.
+        for subscription in wanted:
+            queued = dt.datetime.now(dt.UTC)
+            seq = self._next[subscription.subscription_id]
+            self._next[subscription.subscription_id] = seq + 1
+            delivery = Delivery(
+                delivery_id=str(uuid.uuid4()),
+                bulletin_id=message_id,
+                subscription_id=subscription.subscription_id,
+                seq=seq,
+                status="pending",
+                created_at=queued,
+                next_attempt_at=queued,
+                kind=kind,
+            )
+            await self._uow.deliveries.add_delivery(delivery)
+            await self._uow.record("delivery", delivery.delivery_id, "queued", None, delivery)
 
 
-async def fan_out_notice(notice: Notice, uow: NotifyUnitOfWork) -> int:
+async def fan_out_notice(notice: Notice, queue: DeliveryQueue) -> int:
     """One delivery of ``notice`` per active subscription of its unit."""
-    wanted = [s for s in await uow.deliveries.subscriptions() if s.unit == notice.unit]
-    for subscription in wanted:
-        await _queue(uow, subscription, notice.notice_id, "notice")
+    wanted = [s for s in queue.subscriptions if s.unit == notice.unit]
+    await queue.queue(wanted, notice.notice_id, "notice")
     return len(wanted)
 
 
 async def fan_out(bulletin: Bulletin, previous: str | None, uow: NotifyUnitOfWork) -> int:
     """One delivery per subscriber the bulletin concerns."""
+    queue = await DeliveryQueue.load(uow)
     wanted = [
         s
-        for s in await uow.deliveries.subscriptions()
+        for s in queue.subscriptions
         if concerns(s, area=bulletin.area, level=bulletin.level, previous=previous)
     ]
-    for subscription in wanted:
-        await _queue(uow, subscription, bulletin.bulletin_id, "bulletin")
+    await queue.queue(wanted, bulletin.bulletin_id, "bulletin")
     return len(wanted)
 
 

@@ -9,7 +9,7 @@ from dataclasses import asdict, replace
 from services.notify.domain.model import Bulletin, compose
 from services.notify.domain.notices import notices_for
 from services.notify.domain.subscriptions import Subscription, check_subscription
-from services.notify.service_layer.delivery import fan_out, fan_out_notice
+from services.notify.service_layer.delivery import DeliveryQueue, fan_out, fan_out_notice
 from services.notify.service_layer.unit_of_work import NotifyUnitOfWork
 from shared.contracts.payloads import BulletinPublished, ResponseTasks, WarningChanged
 from shared.contracts.topics import BULLETIN_PUBLISHED
@@ -45,10 +45,15 @@ async def on_warning_changed(change: WarningChanged, uow: NotifyUnitOfWork) -> N
 
 async def on_task_changes(tasks: ResponseTasks, uow: NotifyUnitOfWork) -> None:
     """Tell each unit what it is asked to do, or may stop doing (plan §4.2, Annex 1)."""
-    for notice in notices_for(tasks, at=dt.datetime.now(dt.UTC)):
-        if await uow.notices.add(notice):
+    notices = notices_for(tasks, at=dt.datetime.now(dt.UTC))
+    new = await uow.notices.add_new(notices)
+    queue = await DeliveryQueue.load(uow) if new else None
+    for notice in notices:
+        # a redelivered event's notices are already there, and were sent then
+        if queue is not None and notice.notice_id in new:
+            new.discard(notice.notice_id)
             await uow.record("notice", notice.notice_id, "created", None, notice)
-            await fan_out_notice(notice, uow)
+            await fan_out_notice(notice, queue)
 
 
 async def subscribe(subscription: Subscription, uow: NotifyUnitOfWork) -> None:
