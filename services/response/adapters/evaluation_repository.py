@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, or_, select, update
@@ -39,22 +40,30 @@ class EvaluationRepository:
             TimelineEntry(row.at, row.action, row.warning_level, row.response_level) for row in rows
         ]
 
-    async def record_forecast(
-        self, area: str, date: dt.date, aqi: int, issued_at: dt.datetime
+    async def record_forecasts(
+        self, area: str, aqi_by_date: Mapping[dt.date, int], issued_at: dt.datetime
     ) -> None:
-        """Keep the last forecast of ``date`` issued before the day began (the day-ahead)."""
-        if issued_at >= dt.datetime.combine(date, dt.time(0), tzinfo=LOCAL):
+        """Keep, of each day, the last forecast issued before the day began (the day-ahead)."""
+        rows = [
+            {"area": area, "date": date, "forecast_aqi": aqi, "forecast_issued_at": issued_at}
+            for date, aqi in aqi_by_date.items()
+            if issued_at < dt.datetime.combine(date, dt.time(0), tzinfo=LOCAL)
+        ]
+        if not rows:
             return
-        # One upsert, not a read and then a write: every forecast records six or so days
-        # (the response hot path, see bench/).
+        # One multi-row upsert, not a read and a write per day: every forecast records six
+        # or so days (the response hot path, see bench/).
         dialect = self._session.bind.dialect.name if self._session.bind else "postgresql"
         upsert = (sqlite_insert if dialect == "sqlite" else postgresql_insert)(air_days).values(
-            area=area, date=date, forecast_aqi=aqi, forecast_issued_at=issued_at
+            rows
         )
         await self._session.execute(
             upsert.on_conflict_do_update(
                 index_elements=[air_days.c.area, air_days.c.date],
-                set_={"forecast_aqi": aqi, "forecast_issued_at": issued_at},
+                set_={
+                    "forecast_aqi": upsert.excluded.forecast_aqi,
+                    "forecast_issued_at": upsert.excluded.forecast_issued_at,
+                },
                 where=or_(
                     air_days.c.forecast_issued_at.is_(None),
                     air_days.c.forecast_issued_at <= issued_at,

@@ -25,15 +25,14 @@ async def record_air(forecast: ForecastIssued, uow: ResponseUnitOfWork) -> None:
     first = min(day.date for day in forecast.days)
     last = max(day.date for day in forecast.days)
     before = await uow.evaluation.air(forecast.area, first, last)
-    for day in forecast.days:
-        if day.aqi is None:
-            continue
-        if forecast.kind == "observation":
-            await uow.evaluation.record_observation(forecast.area, day.date, day.aqi)
-        else:
-            await uow.evaluation.record_forecast(
-                forecast.area, day.date, day.aqi, forecast.issued_at
-            )
+    if forecast.kind == "observation":
+        for day in forecast.days:
+            if day.aqi is not None:
+                await uow.evaluation.record_observation(forecast.area, day.date, day.aqi)
+    else:
+        # a date given twice keeps its last value, as one upsert per day did
+        aqi_by_date = {day.date: day.aqi for day in forecast.days if day.aqi is not None}
+        await uow.evaluation.record_forecasts(forecast.area, aqi_by_date, forecast.issued_at)
     # only a day-ahead forecast is kept, so compare rather than assume a change
     after = await uow.evaluation.air(forecast.area, first, last)
     if after != before:
