@@ -4,12 +4,13 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.alerting.adapters.orm import series_days
 from services.alerting.domain.series import SeriesDay
 from shared.contracts.payloads import DayValues
+from shared.db.dialect import insert_for
 
 
 class SeriesRepository:
@@ -41,14 +42,18 @@ class SeriesRepository:
         ]
         if not rows:
             return
-        # Every forecast saves its days: one delete per area and one multi-row insert,
-        # not two statements per day (the alerting hot path, see bench/).
-        for area in {row["area"] for row in rows}:
-            dates = [row["date"] for row in rows if row["area"] == area]
-            await self._session.execute(
-                delete(series_days).where(series_days.c.area == area, series_days.c.date.in_(dates))
+        # Every forecast saves its days: one multi-row upsert, not a delete and an insert
+        # (the alerting hot path, see bench/).
+        upsert = insert_for(self._session, series_days).values(rows)
+        await self._session.execute(
+            upsert.on_conflict_do_update(
+                index_elements=[series_days.c.area, series_days.c.date],
+                set_={
+                    name: upsert.excluded[name]
+                    for name in ("kind", "forecast_id", "issued_at", "day_values")
+                },
             )
-        await self._session.execute(insert(series_days), rows)
+        )
 
 
 def _to_day(row: Any) -> SeriesDay:

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, and_, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.alerting.adapters.orm import (
@@ -20,6 +20,7 @@ from services.alerting.domain.decision import OwnWarning
 from services.alerting.domain.regions import MemberForecast
 from services.alerting.domain.warnings import Advisory, Proposal, Published
 from shared.contracts.payloads import DayValues
+from shared.db.dialect import insert_for
 
 
 class WarningRepository:
@@ -41,21 +42,26 @@ class WarningRepository:
         }
 
     async def put_latest_forecast(self, forecast: MemberForecast) -> None:
-        current = await self.latest_forecasts([forecast.area])
-        known = current.get(forecast.area)
-        if known is not None and (
-            known.issued_at > forecast.issued_at or known.forecast_id == forecast.forecast_id
-        ):
-            return
-        await self._session.execute(
-            delete(latest_forecasts).where(latest_forecasts.c.area == forecast.area)
+        # One upsert, not a read, a delete and an insert: an older forecast, or the one
+        # already kept, leaves the row as it is.
+        upsert = insert_for(self._session, latest_forecasts).values(
+            area=forecast.area,
+            forecast_id=forecast.forecast_id,
+            issued_at=forecast.issued_at,
+            days=[d.model_dump(mode="json") for d in forecast.days],
         )
         await self._session.execute(
-            insert(latest_forecasts).values(
-                area=forecast.area,
-                forecast_id=forecast.forecast_id,
-                issued_at=forecast.issued_at,
-                days=[d.model_dump(mode="json") for d in forecast.days],
+            upsert.on_conflict_do_update(
+                index_elements=[latest_forecasts.c.area],
+                set_={
+                    "forecast_id": upsert.excluded.forecast_id,
+                    "issued_at": upsert.excluded.issued_at,
+                    "days": upsert.excluded.days,
+                },
+                where=and_(
+                    latest_forecasts.c.issued_at <= upsert.excluded.issued_at,
+                    latest_forecasts.c.forecast_id != upsert.excluded.forecast_id,
+                ),
             )
         )
 
@@ -71,19 +77,20 @@ class WarningRepository:
         return warning, row.ref
 
     async def set_own(self, area: str, warning: OwnWarning | None, ref: str) -> None:
-        await self._session.execute(delete(own_levels).where(own_levels.c.area == area))
-        if warning is not None:
-            await self._session.execute(
-                insert(own_levels).values(
-                    area=area,
-                    level=warning.level,
-                    episode_start=warning.episode_start,
-                    episode_end=warning.episode_end,
-                    pollutant=warning.pollutant,
-                    started_by=warning.started_by,
-                    ref=ref,
-                )
-            )
+        if warning is None:
+            await self._session.execute(delete(own_levels).where(own_levels.c.area == area))
+            return
+        await _upsert(
+            self._session,
+            own_levels,
+            area=area,
+            level=warning.level,
+            episode_start=warning.episode_start,
+            episode_end=warning.episode_end,
+            pollutant=warning.pollutant,
+            started_by=warning.started_by,
+            ref=ref,
+        )
 
     async def published(self, area: str) -> Published | None:
         row = (await self._session.execute(select(warnings).where(warnings.c.area == area))).first()
@@ -94,19 +101,20 @@ class WarningRepository:
         return {row.area: _to_published(row) for row in rows}
 
     async def set_published(self, area: str, warning: Published | None) -> None:
-        await self._session.execute(delete(warnings).where(warnings.c.area == area))
-        if warning is not None:
-            await self._session.execute(
-                insert(warnings).values(
-                    area=area,
-                    warning_id=warning.warning_id,
-                    level=warning.level,
-                    episode_id=warning.episode_id,
-                    episode_start=warning.episode_start,
-                    episode_end=warning.episode_end,
-                    pollutant=warning.pollutant,
-                )
-            )
+        if warning is None:
+            await self._session.execute(delete(warnings).where(warnings.c.area == area))
+            return
+        await _upsert(
+            self._session,
+            warnings,
+            area=area,
+            warning_id=warning.warning_id,
+            level=warning.level,
+            episode_id=warning.episode_id,
+            episode_start=warning.episode_start,
+            episode_end=warning.episode_end,
+            pollutant=warning.pollutant,
+        )
 
     async def add_proposal(self, proposal: Proposal) -> None:
         await self._session.execute(insert(proposals).values(**_proposal_row(proposal)))
@@ -176,6 +184,17 @@ class WarningRepository:
             )
             for row in rows
         ]
+
+
+async def _upsert(session: AsyncSession, table: Table, *, area: str, **values: Any) -> None:
+    """Replace the area's row (keyed by area) in one statement, not a delete and an insert."""
+    upsert = insert_for(session, table).values(area=area, **values)
+    await session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=[table.c.area],
+            set_={name: upsert.excluded[name] for name in values},
+        )
+    )
 
 
 def _to_published(row: Any) -> Published:
