@@ -210,9 +210,8 @@ class ServiceRuntime(Generic[U]):
         async def handle(event: Event[BaseModel]) -> None:
             async with self.uow() as uow:
                 uow.trace_id = event.trace_id
-                if await uow.already_processed(subscription.name, event.id):
-                    return
-                await uow.mark_processed(subscription.name, event)
+                if not await uow.claim(subscription.name, event):
+                    return  # handled before: a redelivery changes nothing
                 await subscription.handle(event.payload, uow)
                 await uow.commit()
 

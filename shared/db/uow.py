@@ -14,13 +14,14 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.contracts.envelope import Event, new_event
 from shared.contracts.payloads import Payload
 from shared.contracts.topics import Topic
 from shared.db.audit import Entry, append, new_entry
+from shared.db.dialect import insert_for
 from shared.db.tables import MessagingTables
 from shared.observability import context
 
@@ -97,19 +98,24 @@ class SqlUnitOfWork:
         self._published = True
         return event
 
-    async def already_processed(self, handler: str, event_id: str) -> bool:
-        table = self._tables.processed
-        found = await self.session.execute(
-            select(table.c.event_id).where(table.c.handler == handler, table.c.event_id == event_id)
-        )
-        return found.first() is not None
+    async def claim(self, handler: str, event: Event[Any]) -> bool:
+        """Record that ``handler`` takes ``event``; False if it was taken before.
 
-    async def mark_processed(self, handler: str, event: Event[Any]) -> None:
-        await self.session.execute(
-            insert(self._tables.processed).values(
+        One INSERT ... ON CONFLICT DO NOTHING RETURNING, not a read and a write. The claim
+        commits or rolls back with the handler's changes, so a failed handler leaves the
+        event unclaimed; a concurrent duplicate waits on the primary key until the first
+        transaction ends, then sees the conflict (or, after a rollback, claims it itself).
+        """
+        table = self._tables.processed
+        claimed = await self.session.execute(
+            insert_for(self.session, table)
+            .values(
                 handler=handler,
                 event_id=event.id,
                 topic=event.topic,
                 processed_at=dt.datetime.now(dt.UTC),
             )
+            .on_conflict_do_nothing(index_elements=[table.c.handler, table.c.event_id])
+            .returning(table.c.event_id)
         )
+        return claimed.first() is not None
