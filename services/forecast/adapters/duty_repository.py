@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.forecast.adapters.orm import active_warnings, duty_faults, forecasts
 from services.forecast.domain.duty import Watch
+from shared.db.dialect import insert_for
 
 
 class DutyRepository:
@@ -17,17 +18,19 @@ class DutyRepository:
         self._session = session
 
     async def set_warning(self, area: str, level: str | None, at: dt.datetime) -> None:
-        current = (
+        if level is None:
             await self._session.execute(
-                select(active_warnings).where(active_warnings.c.area == area)
+                delete(active_warnings).where(active_warnings.c.area == area)
             )
-        ).first()
-        await self._session.execute(delete(active_warnings).where(active_warnings.c.area == area))
-        if level is not None:
-            since = current.since if current is not None else at
-            await self._session.execute(
-                insert(active_warnings).values(area=area, level=level, since=since)
+            return
+        # One upsert, not a read, a delete and an insert: a level changed while the area
+        # stays under warning keeps the ``since`` of its first warning.
+        upsert = insert_for(self._session, active_warnings).values(area=area, level=level, since=at)
+        await self._session.execute(
+            upsert.on_conflict_do_update(
+                index_elements=[active_warnings.c.area], set_={"level": upsert.excluded.level}
             )
+        )
 
     async def watches(self) -> list[Watch]:
         """Every area under warning, with its latest forecast (not observation)."""
