@@ -129,6 +129,9 @@ async def _decide_own(
     days = [rule_day(day.values) for day in stored.values()]
     history, forward = split_window(days, issued_at, forward_dates)
     own = await uow.warnings.own(area)
+    # Advisories and the region's warning are the same for every step of this decision:
+    # read once, and the own level is carried along rather than read back after each write.
+    around = await _surroundings(area, issued_at, uow)
     targets: list[Target | None] = []
     before_ref = own[1] if own else None
     for change in decide(own[0] if own else None, history, forward, forecast_id=ref):
@@ -141,8 +144,9 @@ async def _decide_own(
             _own(change.current, ref),
         )
         before_ref = ref
-        targets.append(await _target(area, issued_at, "forecast", uow))
-    targets.append(await _target(area, issued_at, "forecast", uow))
+        own = None if change.current is None else (change.current, ref)
+        targets.append(_effective(own, around, issued_at, "forecast"))
+    targets.append(_effective(own, around, issued_at, "forecast"))
     await _propose(area, targets, issued_at, uow, policy, trigger="forecast")
 
 
@@ -156,13 +160,27 @@ async def _target(
     """Rules §4.1 step 7: the level the area should hold now. A region holds its own
     level; a district also any advisory for it or its region, and its region's level."""
     own = await uow.warnings.own(area)
+    return _effective(own, await _surroundings(area, at, uow), at, trigger)
+
+
+async def _surroundings(
+    area: str, at: dt.datetime, uow: AlertingUnitOfWork
+) -> tuple[list[Advisory], Published | None]:
+    """A district's advisories in force at ``at`` and its region's warning; a region's none."""
     place = AREAS[area]
-    advisories: list[Advisory] = []
-    region: Published | None = None
-    if place.kind == "district":
-        named = await uow.warnings.advisories_for([area, place.region], at)
-        advisories = [a for a in named if a.in_force(at)]
-        region = await uow.warnings.published(place.region)
+    if place.kind != "district":
+        return [], None
+    named = await uow.warnings.advisories_for([area, place.region], at)
+    return [a for a in named if a.in_force(at)], await uow.warnings.published(place.region)
+
+
+def _effective(
+    own: tuple[OwnWarning, str] | None,
+    around: tuple[list[Advisory], Published | None],
+    at: dt.datetime,
+    trigger: Cause,
+) -> Target | None:
+    advisories, region = around
     return effective(
         own[0] if own else None, own[1] if own else "", advisories, region, at=at, trigger=trigger
     )
