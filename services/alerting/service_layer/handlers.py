@@ -57,7 +57,12 @@ async def record_forecast(
 ) -> None:
     """Fold a forecast or observation into the series, then decide (rules §4.1)."""
     dates = [day.date for day in forecast.days]
-    current = await uow.series.days(forecast.area, since=min(dates), until=max(dates))
+    since = local_today(forecast.issued_at) - dt.timedelta(days=policy.history_days)
+    if forecast.kind == "observation":
+        current = await uow.series.days(forecast.area, since=min(dates), until=max(dates))
+    else:
+        # A forecast's decision needs the history too: one read for both, not two.
+        current = await uow.series.days(forecast.area, since=min(since, min(dates)))
     changed = series.apply(current, forecast)
     await uow.series.save(changed)
     if changed:
@@ -79,8 +84,10 @@ async def record_forecast(
             forecast.area, forecast.forecast_id, forecast.issued_at, tuple(forecast.days)
         )
     )
+    stored = current | {day.date: day for day in changed}
+    window = {date: stored[date] for date in sorted(stored) if date >= since}
     await _decide_own(
-        forecast.area, forecast.forecast_id, forecast.issued_at, set(dates), uow, policy
+        forecast.area, forecast.forecast_id, forecast.issued_at, set(dates), window, uow, policy
     )
     area = AREAS[forecast.area]
     if area.kind == "district":
@@ -121,11 +128,11 @@ async def _decide_own(
     ref: str,
     issued_at: dt.datetime,
     forward_dates: set[dt.date],
+    stored: dict[dt.date, SeriesDay],
     uow: AlertingUnitOfWork,
     policy: Policy,
 ) -> None:
-    since = local_today(issued_at) - dt.timedelta(days=policy.history_days)
-    stored: dict[dt.date, SeriesDay] = await uow.series.days(area, since=since)
+    """``stored``: the area's series from the history window on, by date, as just saved."""
     days = [rule_day(day.values) for day in stored.values()]
     history, forward = split_window(days, issued_at, forward_dates)
     own = await uow.warnings.own(area)
