@@ -67,15 +67,7 @@ class NoticeRepository:
                 "episode_id": notice.episode_id,
                 "warning_id": notice.warning_id,
                 "created_at": notice.created_at,
-                "lines": [
-                    {
-                        "action": n.action,
-                        "measure_id": n.measure_id,
-                        "level": n.level,
-                        "due": n.due.isoformat() if n.due else None,
-                    }
-                    for n in notice.lines
-                ],
+                "lines": [line.as_json() for line in notice.lines],
             }
             for notice in notices_
         ]

@@ -25,6 +25,15 @@ class NoticeLine:
     level: str
     due: dt.datetime | None
 
+    def as_json(self) -> dict[str, str | None]:
+        """The line as stored and as sent to the unit: the same shape in both."""
+        return {
+            "action": self.action,
+            "measure_id": self.measure_id,
+            "level": self.level,
+            "due": self.due.isoformat() if self.due else None,
+        }
+
 
 @dataclass(frozen=True)
 class Notice:

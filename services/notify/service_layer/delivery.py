@@ -85,15 +85,7 @@ class NoticeMessage:
             "area": n.area,
             "episode_id": n.episode_id,
             "warning_id": n.warning_id,
-            "tasks": [
-                {
-                    "action": line.action,
-                    "measure_id": line.measure_id,
-                    "level": line.level,
-                    "due": line.due.isoformat() if line.due else None,
-                }
-                for line in n.lines
-            ],
+            "tasks": [line.as_json() for line in n.lines],
         }
         for language in languages:
             body[language] = {"headline": n.headline(language), "text": n.text(language)}
