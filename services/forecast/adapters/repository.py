@@ -3,21 +3,33 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.forecast.adapters.orm import forecasts
 from services.forecast.domain.model import Forecast
 from shared.contracts.payloads import DayValues
+from shared.db.dialect import insert_for
+
+_IDENTITY = (forecasts.c.source, forecasts.c.area, forecasts.c.kind, forecasts.c.issued_at)
 
 
 class ForecastRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def add(self, forecast: Forecast) -> None:
-        await self._session.execute(
-            insert(forecasts).values(
+    async def add_if_absent(self, forecast: Forecast) -> bool:
+        """Store ``forecast`` unless one with its identity (source, area, kind, issue time)
+        is stored; True if this call stored it.
+
+        One INSERT ... ON CONFLICT DO NOTHING RETURNING, not a read then a write: parallel
+        resends of one forecast then never meet the unique constraint as an error. On
+        PostgreSQL the loser waits for the winner's transaction and sees its row; on SQLite
+        the INSERT is the transaction's first statement, so it queues for the write lock
+        instead of failing on a stale read snapshot."""
+        stored = await self._session.execute(
+            insert_for(self._session, forecasts)
+            .values(
                 forecast_id=forecast.forecast_id,
                 area=forecast.area,
                 source=forecast.source,
@@ -26,7 +38,10 @@ class ForecastRepository:
                 received_at=dt.datetime.now(dt.UTC),
                 days=[day.model_dump(mode="json") for day in forecast.days],
             )
+            .on_conflict_do_nothing(index_elements=list(_IDENTITY))
+            .returning(forecasts.c.forecast_id)
         )
+        return stored.first() is not None
 
     async def find(
         self, *, source: str, area: str, kind: str, issued_at: dt.datetime

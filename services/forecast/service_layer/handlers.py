@@ -41,20 +41,23 @@ def prepare(command: SubmitForecast, *, now: dt.datetime) -> Forecast:
 
 
 async def accept(forecast: Forecast, uow: ForecastUnitOfWork) -> Accepted:
-    existing = await uow.forecasts.find(
-        source=forecast.source,
-        area=forecast.area,
-        kind=forecast.kind,
-        issued_at=forecast.issued_at,
-    )
-    if existing is not None:
+    # Insert first, read only if that found the forecast there: a read-then-insert lets
+    # parallel resends all read "absent" and all but one fail on the unique constraint.
+    if not await uow.forecasts.add_if_absent(forecast):
+        existing = await uow.forecasts.find(
+            source=forecast.source,
+            area=forecast.area,
+            kind=forecast.kind,
+            issued_at=forecast.issued_at,
+        )
+        if existing is None:  # pragma: no cover - the conflicting row is never deleted
+            raise Conflict(f"{forecast.kind} for {forecast.area} is being stored; send it again")
         if existing.same_content(forecast):
             return Accepted(existing.forecast_id, created=False)
         raise Conflict(
             f"a different {forecast.kind} from {forecast.source!r} for {forecast.area} "
             f"issued at {forecast.issued_at.isoformat()} already exists ({existing.forecast_id})"
         )
-    await uow.forecasts.add(forecast)
     await uow.record(forecast.kind, forecast.forecast_id, "accepted", None, forecast)
     await uow.publish(
         FORECAST_ISSUED,

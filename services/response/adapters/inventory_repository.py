@@ -10,6 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.response.adapters.orm import inventory_sources, inventory_versions
 from services.response.domain.inventory import Source
+from shared.db.dialect import insert_for
+from shared.errors import Conflict
+
+#: how often an import looks for a free version number before giving up (409)
+_CLAIM_TRIES = 5
 
 
 class InventoryRepository:
@@ -26,16 +31,7 @@ class InventoryRepository:
 
     async def replace(self, district: str, sources: list[Source], *, by: str) -> int:
         """Store ``sources`` as the district's next version; return its number."""
-        version = await self._latest(district) + 1
-        await self._session.execute(
-            insert(inventory_versions).values(
-                district=district,
-                version=version,
-                imported_at=dt.datetime.now(dt.UTC),
-                imported_by=by,
-                source_count=len(sources),
-            )
-        )
+        version = await self._claim_version(district, by=by, count=len(sources))
         if sources:
             await self._session.execute(
                 insert(inventory_sources),
@@ -51,8 +47,36 @@ class InventoryRepository:
             )
         return version
 
+    async def _claim_version(self, district: str, *, by: str, count: int) -> int:
+        # Parallel imports both read the same latest version; the version row is claimed
+        # with ON CONFLICT DO NOTHING, so the loser (which waited for the winner's
+        # transaction) sees no row come back and takes the next number instead of failing
+        # on the primary key.
+        for _ in range(_CLAIM_TRIES):
+            version = await self._latest(district) + 1
+            claimed = await self._session.execute(
+                insert_for(self._session, inventory_versions)
+                .values(
+                    district=district,
+                    version=version,
+                    imported_at=dt.datetime.now(dt.UTC),
+                    imported_by=by,
+                    source_count=count,
+                )
+                .on_conflict_do_nothing(
+                    index_elements=[inventory_versions.c.district, inventory_versions.c.version]
+                )
+                .returning(inventory_versions.c.version)
+            )
+            if claimed.first() is not None:
+                return version
+        raise Conflict(f"{district}: other imports keep taking the next version; send it again")
+
     async def current(self, district: str) -> tuple[int, list[Source]]:
-        version = await self._latest(district)
+        return await self.version(district, await self._latest(district))
+
+    async def version(self, district: str, version: int) -> tuple[int, list[Source]]:
+        """The district's inventory as it was at ``version`` (no sources for 0)."""
         rows = await self._session.execute(
             select(inventory_sources.c.source)
             .where(inventory_sources.c.district == district, inventory_sources.c.version == version)

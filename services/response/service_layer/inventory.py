@@ -27,8 +27,10 @@ async def import_inventory(
         principal, "district-hq", "office-duty", "office-director", "hq-commander", area=district
     )
     check_inventory(sources)
-    was, old = await uow.inventories.current(district)
     version = await uow.inventories.replace(district, sources, by=principal.name)
+    # What this version replaced, read after taking its number: a parallel import may
+    # have come in between, and the audit names the version actually replaced.
+    was, old = await uow.inventories.version(district, version - 1)
     # the versions stay in their own tables: a digest binds each one's rows here
     await uow.record(
         "inventory",
