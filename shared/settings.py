@@ -6,12 +6,13 @@ composition root (the CLI, a test fixture) and pass the result down.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from shared.observability.logs import redact
 
@@ -57,11 +58,29 @@ class Settings(BaseSettings):
     delivery_every_seconds: float = Field(default=1.0, gt=0)
     #: the first wait before a failed delivery is retried (doubling up to 30 min, for 24 h)
     delivery_first_retry_seconds: float = Field(default=2.0, gt=0)
+    #: where a webhook may go besides public addresses (issue 12 item 3): host, host:port,
+    #: address, address:port, [IPv6]:port or CIDR entries, comma-separated; empty (the
+    #: default, and production's) means loopback, private, link-local and other internal
+    #: addresses are always refused. Tests name their local receiver here.
+    webhook_allow_hosts: Annotated[tuple[str, ...], NoDecode] = ()
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_sender: str = "airwarn@localhost"
     #: how often the response service looks for overdue tasks to remind their units of
     reminder_check_seconds: float = Field(default=300.0, gt=0)
+
+    @field_validator("webhook_allow_hosts", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):  # a JSON list ("[::1]:8080" alone is no list)
+                try:
+                    return tuple(json.loads(text))
+                except ValueError:
+                    pass
+            return tuple(part.strip() for part in text.split(",") if part.strip())
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -9,9 +9,11 @@ import httpx
 from fastapi import APIRouter
 
 from services.notify.adapters.channels import ChannelAdapter
+from services.notify.adapters.channels.guard import guarded_client
 from services.notify.adapters.channels.smtp import EmailChannel
 from services.notify.adapters.channels.webhook import WebhookChannel
 from services.notify.adapters.orm import messaging
+from services.notify.domain.addresses import Destinations
 from services.notify.entrypoints.api import router as api_router
 from services.notify.service_layer import handlers
 from services.notify.service_layer.delivery import deliver_due, report_states
@@ -31,10 +33,11 @@ def deliveries_job(settings: Settings) -> Job:
     # Loading the CA bundle is most of what a new client costs (some 30 ms of CPU, on
     # every run): load it once.
     tls = httpx.create_ssl_context()
+    destinations = Destinations.parse(settings.webhook_allow_hosts)
 
     async def run(runtime: ServiceRuntime[Any]) -> None:
         nonlocal reported
-        async with httpx.AsyncClient(verify=tls) as client:
+        async with guarded_client(destinations, tls) as client:
             webhook = WebhookChannel(client)
             channels: dict[str, ChannelAdapter] = {
                 "webhook": webhook,
@@ -70,4 +73,8 @@ def build(settings: Settings, bus: Bus) -> ServiceRuntime[NotifyUnitOfWork]:
 
 
 def router(runtime: ServiceRuntime[NotifyUnitOfWork], settings: Settings) -> APIRouter:
-    return api_router(runtime, TokenStore.from_file(settings.tokens_file))
+    return api_router(
+        runtime,
+        TokenStore.from_file(settings.tokens_file),
+        Destinations.parse(settings.webhook_allow_hosts),
+    )

@@ -38,6 +38,8 @@ class Attempt:
     status: int | None
     error: str | None
     latency_ms: float
+    # retrying cannot help (the address itself is invalid): dead-lettered at once
+    permanent: bool = False
 
 
 def backoff(attempts: int, rng: random.Random, first: dt.timedelta = FIRST_RETRY) -> dt.timedelta:
@@ -63,7 +65,14 @@ def after_attempt(
     )
     if attempt.ok:
         return replace(tried, status="delivered", delivered_at=now)
+    if attempt.permanent:
+        return replace(tried, status="dead", last_error=f"not retried: {attempt.error}")
     if now - delivery.created_at >= GIVE_UP_AFTER:
         reason = f"gave up after {tried.attempts} attempts over 24 h: {attempt.error}"
         return replace(tried, status="dead", last_error=reason)
     return replace(tried, next_attempt_at=now + backoff(tried.attempts, rng, first))
+
+
+def closed(delivery: Delivery, reason: str) -> Delivery:
+    """A delivery that will never be attempted (its subscription was removed, say)."""
+    return replace(delivery, status="dead", last_error=reason)

@@ -12,15 +12,24 @@ from xml.sax.saxutils import escape
 
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from services.notify.domain.subscriptions import CHANNELS, Subscription, check_subscription
+from services.notify.adapters.channels.guard import Unresolvable, refusal
+from services.notify.domain.addresses import Destinations
+from services.notify.domain.subscriptions import (
+    CHANNELS,
+    Subscription,
+    check_literal_destination,
+    check_subscription,
+    http_target,
+)
 from services.notify.service_layer import handlers
 from services.notify.service_layer.unit_of_work import NotifyUnitOfWork
-from shared.auth import Principal, TokenStore, require
+from shared.auth import Principal, Role, TokenStore, require
 from shared.auth.http import bearer
+from shared.contracts.strict import StrictModel
 from shared.error_responses import errors
-from shared.errors import NotFound
+from shared.errors import NotFound, Rejected
 from shared.runtime import ServiceRuntime
 
 
@@ -39,9 +48,7 @@ class BulletinOut(BaseModel):
     published_at: dt.datetime
 
 
-class SubscriptionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SubscriptionIn(StrictModel):
     name: str = Field(min_length=1, max_length=200)
     channel: Literal["webhook", "sms", "wechat", "weibo", "email"]
     address: str = Field(min_length=3, max_length=500)
@@ -54,7 +61,12 @@ class SubscriptionIn(BaseModel):
     unit: str | None = Field(
         default=None, max_length=100, description="a member unit: it also gets its task notices"
     )
-    secret: str = Field(default="", max_length=200, description="signs webhook bodies")
+    secret: str = Field(
+        default="",
+        max_length=200,
+        description="signs webhook bodies (Standard Webhooks); required for a webhook: "
+        "whsec_ and the base64 of at least 24 random bytes",
+    )
 
 
 class SubscriptionOut(BaseModel):
@@ -93,7 +105,15 @@ class ChannelHealthOut(BaseModel):
     dead: int = 0
 
 
-def router(runtime: ServiceRuntime[NotifyUnitOfWork], tokens: TokenStore) -> APIRouter:
+HQ_ROLES: tuple[Role, ...] = ("office-duty", "office-director", "hq-commander")
+
+
+def router(
+    runtime: ServiceRuntime[NotifyUnitOfWork],
+    tokens: TokenStore,
+    destinations: Destinations | None = None,
+) -> APIRouter:
+    allowed = destinations or Destinations()
     api = APIRouter(tags=["notify"], responses=errors(422))
 
     Caller = Annotated[Principal, Depends(bearer(tokens))]
@@ -134,11 +154,25 @@ def router(runtime: ServiceRuntime[NotifyUnitOfWork], tokens: TokenStore) -> API
             raise NotFound(f"no bulletin {bulletin_id}")
         return Response(found.cap_xml.encode("utf-8"), media_type="application/cap+xml")
 
-    @api.get("/bulletins/{bulletin_id}/deliveries", response_model=list[DeliveryOut])
-    async def delivery_log(bulletin_id: str) -> list[DeliveryOut]:
-        """Every delivery of the bulletin: attempts, last status code, latency."""
+    @api.get(
+        "/bulletins/{bulletin_id}/deliveries",
+        response_model=list[DeliveryOut],
+        responses=errors(401, 403),
+    )
+    async def delivery_log(bulletin_id: str, principal: Caller) -> list[DeliveryOut]:
+        """The bulletin's deliveries (attempts, last status code and reason, latency): all
+        of them to HQ, a member unit's own to its unit, nothing to anyone else."""
+        if principal.role != "agency":
+            require(principal, *HQ_ROLES)
         async with runtime.uow() as uow:
             found = await uow.deliveries.of_bulletin(bulletin_id)
+            if principal.role == "agency":
+                own = {
+                    s.subscription_id
+                    for s in await uow.deliveries.subscriptions(active=None)
+                    if s.unit is not None and s.unit == principal.unit
+                }
+                found = [d for d in found if d.subscription_id in own]
         return [DeliveryOut(**asdict(d)) for d in found]
 
     @api.get("/deliveries/health", response_model=list[ChannelHealthOut])
@@ -158,7 +192,7 @@ def router(runtime: ServiceRuntime[NotifyUnitOfWork], tokens: TokenStore) -> API
     )
     async def subscribe(body: SubscriptionIn, principal: Caller) -> SubscriptionOut:
         if not (principal.role == "agency" and body.unit == principal.unit):
-            require(principal, "office-duty", "office-director", "hq-commander")
+            require(principal, *HQ_ROLES)
         made = Subscription(
             subscription_id=str(uuid.uuid4()),
             name=body.name,
@@ -172,13 +206,14 @@ def router(runtime: ServiceRuntime[NotifyUnitOfWork], tokens: TokenStore) -> API
             secret=body.secret,
         )
         check_subscription(made)
+        await _check_destination(made, allowed)
         async with runtime.uow() as uow:
             await handlers.subscribe(made, uow)
         return _out(made)
 
     @api.get("/subscriptions", response_model=list[SubscriptionOut], responses=errors(401, 403))
     async def list_subscriptions(principal: Caller) -> list[SubscriptionOut]:
-        require(principal, "office-duty", "office-director", "hq-commander")
+        require(principal, *HQ_ROLES)
         async with runtime.uow() as uow:
             found = await uow.deliveries.subscriptions(active=None)
         return [_out(s) for s in found]
@@ -189,7 +224,7 @@ def router(runtime: ServiceRuntime[NotifyUnitOfWork], tokens: TokenStore) -> API
         responses=errors(401, 403, 404),
     )
     async def unsubscribe(subscription_id: str, principal: Caller) -> Response:
-        require(principal, "office-duty", "office-director", "hq-commander")
+        require(principal, *HQ_ROLES)
         async with runtime.uow() as uow:
             await handlers.unsubscribe(subscription_id, uow)
         return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -228,6 +263,22 @@ def router(runtime: ServiceRuntime[NotifyUnitOfWork], tokens: TokenStore) -> API
         return Response(xml, media_type="application/atom+xml")
 
     return api
+
+
+async def _check_destination(subscription: Subscription, destinations: Destinations) -> None:
+    """No webhook to an internal address (issue 12 item 3): a literal address is judged as
+    it is, a name by every address it resolves to now. A name that does not resolve yet is
+    accepted: every send resolves and judges it again."""
+    check_literal_destination(subscription, destinations)
+    target = http_target(subscription)
+    if target is None or target.ip is not None:
+        return
+    try:
+        refused = await refusal(destinations, target.host, target.port)
+    except Unresolvable:
+        return
+    if refused is not None:
+        raise Rejected(f"address: {refused}")
 
 
 def _without_declaration(xml: str) -> str:

@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import logging
 import random
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from typing import Literal
 
 from services.notify.adapters.channels import ChannelAdapter
 from services.notify.adapters.delivery_repository import HEALTH_STATES
-from services.notify.domain.delivery import FIRST_RETRY, Delivery, after_attempt
+from services.notify.domain.delivery import FIRST_RETRY, Attempt, Delivery, after_attempt, closed
 from services.notify.domain.model import Bulletin
 from services.notify.domain.notices import Notice
 from services.notify.domain.subscriptions import CHANNELS, Subscription, concerns
@@ -177,19 +178,62 @@ async def deliver_due(
         async with uow_factory() as uow:
             heads = await uow.deliveries.heads(now())
             work: list[tuple[Delivery, Subscription, BulletinMessage | NoticeMessage]] = []
+            done: list[tuple[Delivery, Delivery]] = []
             for delivery in heads:
-                subscription = await uow.deliveries.subscription(delivery.subscription_id)
-                message = await _message(delivery, uow)
-                if subscription is not None and message is not None:
+                try:
+                    subscription = await uow.deliveries.subscription(delivery.subscription_id)
+                    message = await _message(delivery, uow)
+                except Exception as exc:  # a row this version cannot read: retry it later
+                    log.exception("could not load a delivery", extra=_ids(delivery))
+                    failed = Attempt(False, None, _reason("could not load it", exc), 0.0)
+                    done.append(
+                        (delivery, after_attempt(delivery, failed, now(), chance, first_retry))
+                    )
+                    continue
+                if subscription is None or not subscription.active:
+                    done.append((delivery, closed(delivery, "the subscription was removed")))
+                elif message is None:
+                    done.append((delivery, closed(delivery, "its message no longer exists")))
+                else:
                     work.append((delivery, subscription, message))
-        if not work:
+        if not work and not done:
             return attempted
+        for before, after in done:
+            await _record_attempt(uow_factory, before, after)
         for delivery, subscription, message in work:
-            attempt = await channels[subscription.channel].send(subscription, message)
+            attempt = await _attempt(channels, subscription, message)
             updated = after_attempt(delivery, attempt, now(), chance, first_retry)
             await _record_attempt(uow_factory, delivery, updated)
             metrics.deliveries.labels(subscription.channel, updated.status).inc()
             attempted += 1
+
+
+async def _attempt(
+    channels: Mapping[str, ChannelAdapter],
+    subscription: Subscription,
+    message: BulletinMessage | NoticeMessage,
+) -> Attempt:
+    """One attempt; whatever goes wrong in it (a bad address, encoding, DNS, TLS, a bug in a
+    channel) fails this delivery alone, never the rest of the queue."""
+    channel = channels.get(subscription.channel)
+    if channel is None:
+        return Attempt(False, None, f"no channel {subscription.channel!r}", 0.0, permanent=True)
+    started = time.perf_counter()
+    try:
+        return await channel.send(subscription, message)
+    except Exception as exc:
+        log.exception(
+            "a delivery attempt failed", extra={"subscription_id": subscription.subscription_id}
+        )
+        return Attempt(False, None, _reason("failed", exc), (time.perf_counter() - started) * 1000)
+
+
+def _reason(what: str, exc: Exception) -> str:
+    return f"{what}: {type(exc).__name__}: {exc}"[:200]
+
+
+def _ids(delivery: Delivery) -> dict[str, str]:
+    return {"delivery_id": delivery.delivery_id, "subscription_id": delivery.subscription_id}
 
 
 async def _record_attempt(
@@ -217,6 +261,8 @@ async def _record_attempt(
 def _outcome(delivery: Delivery) -> str:
     if delivery.status == "delivered":
         return "delivered"
+    if delivery.status == "dead" and delivery.attempts == 0:
+        return "closed"
     return "dead-lettered" if delivery.status == "dead" else "attempt-failed"
 
 

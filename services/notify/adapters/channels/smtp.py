@@ -8,6 +8,7 @@ import time
 from email.message import EmailMessage
 
 from services.notify.adapters.channels import Outgoing
+from services.notify.domain.addresses import AddressError, check_mailbox
 from services.notify.domain.delivery import Attempt
 from services.notify.domain.subscriptions import Subscription
 
@@ -20,6 +21,10 @@ class EmailChannel:
         self._timeout = timeout
 
     async def send(self, subscription: Subscription, message: Outgoing) -> Attempt:
+        try:
+            check_mailbox(subscription.address)  # rows from before addresses were checked
+        except AddressError as exc:
+            return Attempt(False, None, f"address {exc}", 0.0, permanent=True)
         mail = EmailMessage()
         mail["From"] = self._sender
         mail["To"] = subscription.address
@@ -33,7 +38,7 @@ class EmailChannel:
             return Attempt(
                 False,
                 None,
-                f"{type(exc).__name__}: {exc}"[:500],
+                f"{type(exc).__name__}: {exc}"[:200],
                 (time.perf_counter() - started) * 1000,
             )
         return Attempt(True, 250, None, (time.perf_counter() - started) * 1000)
