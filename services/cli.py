@@ -104,6 +104,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         port = args.port or settings.http_port
         asyncio.run(serve_with_demo(app, host, port, scenario, args.pace))
         return 0
+    if settings.audit_keys_file is None or not settings.audit_keys_file.is_file():
+        # a service writing its audit log with a key anyone could make up proves nothing
+        print(
+            "airwarn serve: refusing to start without the audit key file: set "
+            "AIRWARN_AUDIT_KEYS_FILE to a readable file (`airwarn audit rotate-key` adds keys; "
+            f"see shared/db/audit_keys.py); now: {settings.audit_keys_file or 'unset'}",
+            file=sys.stderr,
+        )
+        return 2
     app = build_app(settings, [args.service])
     host = args.host or settings.http_host
     port = args.port or settings.http_port
@@ -116,7 +125,8 @@ def _audit_parser(commands: Any) -> None:
     actions = audit.add_subparsers(dest="audit_command", required=True)
     verify = actions.add_parser(
         "verify",
-        help="recompute each service's hash chain: exit 1 on a break, 2 if a log is unreadable",
+        help="check each service's keyed chain, its anchors and its state tables against it: "
+        "exit 1 on tampering, 2 if a log or the key file is unreadable",
     )
     verify.add_argument(
         "--service", action="append", choices=SERVICE_NAMES, help="repeatable; default: all"
@@ -126,14 +136,29 @@ def _audit_parser(commands: Any) -> None:
     show.add_argument("--entity", help="e.g. warning, proposal, task, bulletin, delivery")
     show.add_argument("--key", help="e.g. an area code or a task id")
     show.add_argument("--limit", type=int, default=100)
+    actions.add_parser(
+        "rotate-key",
+        help="add a new current key to the audit key file, making the file if there is none "
+        "(old entries keep verifying with theirs); services use it from their next start",
+    )
 
 
 def _audit(args: argparse.Namespace) -> int:
     import asyncio
 
-    from shared.db.audit import AuditUnavailable, entries, verify
+    from shared.db import audit_keys
+    from shared.db.audit import AuditUnavailable, entries
 
     settings = load_settings()
+    if args.audit_command == "rotate-key":
+        path = audit_keys.keys_path(settings)
+        try:
+            key_id = audit_keys.rotate(path)
+        except audit_keys.AuditKeyError as exc:
+            print(f"airwarn audit rotate-key: {exc}", file=sys.stderr)
+            return 2
+        print(f"{path}: new current key {key_id}")
+        return 0
     if args.audit_command == "show":
         if args.limit < 1:
             print("airwarn audit show: --limit must be at least 1", file=sys.stderr)
@@ -150,17 +175,32 @@ def _audit(args: argparse.Namespace) -> int:
             print(json.dumps(entry, ensure_ascii=False))
         return 0
 
-    async def check(name: str) -> tuple[str, int]:
+    import importlib
+
+    from shared.db import audit_state
+    from shared.db.audit_verify import check_service
+
+    try:
+        keys = audit_keys.load(audit_keys.keys_path(settings))
+    except audit_keys.AuditKeyError as exc:
+        print(f"airwarn audit verify: {exc} (set AIRWARN_AUDIT_KEYS_FILE)", file=sys.stderr)
+        return 2
+
+    async def check(name: str) -> tuple[list[str], int]:
+        # each service says which of its tables the log accounts for (shared.db.audit_state)
+        importlib.import_module(f"services.{name}.adapters.audited_state")
+        audited = audit_state.registered(name)
+        url = settings.database_url_for(name)
         try:
-            report = await verify(settings.database_url_for(name), name)
+            verdict = await check_service(url, name, keys, settings.audit_anchors, audited)
         except AuditUnavailable as exc:
-            return f"{exc}", 2
-        return report.line(), 0 if report.intact else 1
+            return [f"{exc}"], 2
+        return verdict.lines, verdict.code
 
     codes = []
     for name in args.service or SERVICE_NAMES:
-        line, code = asyncio.run(check(name))
-        print(line)
+        lines, code = asyncio.run(check(name))
+        print("\n".join(lines))
         codes.append(code)
     return 1 if 1 in codes else max(codes, default=0)
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -21,7 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from shared.areas import load_areas_file
 from shared.bus.base import Bus, Consumer, EventHandler
 from shared.contracts.envelope import Event
-from shared.contracts.topics import Topic
+from shared.contracts.payloads import AuditAnchor
+from shared.contracts.topics import AUDIT_ANCHORS, Topic
+from shared.db import audit_anchor, audit_keys
+from shared.db.audit_keys import KeyRing
 from shared.db.engine import make_engine, make_session_factory
 from shared.db.migrate import upgrade
 from shared.db.outbox import OutboxRelay
@@ -71,14 +76,21 @@ class ServiceRuntime(Generic[U]):
         jobs: list[Job] | None = None,
         outbox_batch_size: int = 200,
         outbox_poll_seconds: float = 0.5,
+        audit_keys: KeyRing,
+        anchor_dir: Path,
+        anchor_every: float = 60.0,
     ) -> None:
         self.name = name
+        self.audit_keys = audit_keys
+        self.anchor_dir = anchor_dir
+        self._anchored: tuple[int, str] | None = None
         self.database_url = database_url
         self.bus = bus
         self.tables = tables
         self._uow_class = uow_class
         self.subscriptions = subscriptions
-        self.jobs = jobs or []
+        # The audit head is anchored outside the database on a schedule (shared.db.audit_anchor).
+        self.jobs = [*(jobs or []), Job("audit-anchor", anchor_every, _anchor_job)]
         self._job_tasks: list[asyncio.Task[None]] = []
         self._commit_wakes: list[asyncio.Event] = []
         self._outbox_batch_size = outbox_batch_size
@@ -113,6 +125,9 @@ class ServiceRuntime(Generic[U]):
             jobs=jobs,
             outbox_batch_size=settings.outbox_batch_size,
             outbox_poll_seconds=settings.outbox_poll_seconds,
+            audit_keys=audit_keys.for_runtime(settings),
+            anchor_dir=settings.audit_anchors,
+            anchor_every=settings.audit_anchor_seconds,
         )
 
     @property
@@ -133,6 +148,7 @@ class ServiceRuntime(Generic[U]):
             poll_seconds=self._outbox_poll_seconds,
         )
         self._relay_task = asyncio.create_task(self.relay.run(), name=f"{self.name} outbox relay")
+        await self.anchor_audit()  # the head as found, before anything changes it
         if consume:
             for subscription in self.subscriptions:
                 consumer = self.bus.consumer(
@@ -183,6 +199,13 @@ class ServiceRuntime(Generic[U]):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._relay_task
             self._relay_task = None
+        if self._engine is not None:
+            # The head as left (nothing writes now), so that a tail cut off after this
+            # stop shows; the relay's last pass below publishes it.
+            try:
+                await self.anchor_audit()
+            except Exception:
+                log.exception("audit anchor failed", extra={"service": self.name})
         if self.relay is not None:
             # One last pass so what was committed before the stop is not left waiting.
             with contextlib.suppress(Exception):
@@ -195,7 +218,11 @@ class ServiceRuntime(Generic[U]):
         if self._sessions is None or self.relay is None:
             raise RuntimeError(f"service {self.name} is not started")
         return self._uow_class(
-            self._sessions, self.tables, source=f"/airwarn/{self.name}", on_commit=self._committed
+            self._sessions,
+            self.tables,
+            source=f"/airwarn/{self.name}",
+            audit_keys=self.audit_keys,
+            on_commit=self._committed,
         )
 
     def _committed(self) -> None:
@@ -217,6 +244,26 @@ class ServiceRuntime(Generic[U]):
 
         return handle
 
+    async def anchor_audit(self) -> audit_anchor.Anchor | None:
+        """Sign the audit head, append it to the anchor file and publish it, unless this
+        runtime anchored that very head last time."""
+        if self._engine is None:
+            raise RuntimeError(f"service {self.name} is not started")
+        async with self._engine.connect() as connection:
+            seq, mac, head_key = await audit_anchor.head(connection, self.tables.audit)
+        if self._anchored == (seq, mac):
+            return None
+        anchor = audit_anchor.sign(
+            self.name, seq, mac, head_key, self.audit_keys, dt.datetime.now(dt.UTC)
+        )
+        await audit_anchor.write(self.anchor_dir, anchor)
+        async with self.uow() as uow:
+            fields = {**asdict(anchor), "at": dt.datetime.fromisoformat(anchor.at)}
+            await uow.publish(AUDIT_ANCHORS, AuditAnchor(area=self.name, **fields))
+            await uow.commit()
+        self._anchored = (seq, mac)
+        return anchor
+
     async def database_ready(self) -> bool:
         if self._engine is None:
             return False
@@ -226,3 +273,7 @@ class ServiceRuntime(Generic[U]):
         except Exception:
             return False
         return True
+
+
+async def _anchor_job(runtime: ServiceRuntime[Any]) -> None:
+    await runtime.anchor_audit()

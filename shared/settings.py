@@ -68,6 +68,14 @@ class Settings(BaseSettings):
     smtp_sender: str = "airwarn@localhost"
     #: how often the response service looks for overdue tasks to remind their units of
     reminder_check_seconds: float = Field(default=300.0, gt=0)
+    #: the audit log's HMAC keys, outside the database (shared.db.audit_keys); unset:
+    #: ``airwarn up`` makes a development key file in var_dir, ``airwarn serve`` refuses
+    audit_keys_file: Path | None = None
+    #: where each service appends its signed audit heads (``<service>.jsonl``);
+    #: unset: ``{var_dir}/audit-anchors``
+    audit_anchor_dir: Path | None = None
+    #: how often each service anchors its audit head (when it has moved)
+    audit_anchor_seconds: float = Field(default=60.0, gt=0)
 
     @field_validator("webhook_allow_hosts", mode="before")
     @classmethod
@@ -93,6 +101,10 @@ class Settings(BaseSettings):
         # repr() and str() end up in logs and tracebacks: never with the database password.
         for name, value in super().__repr_args__():
             yield name, redact(value) if isinstance(value, str) else value
+
+    @property
+    def audit_anchors(self) -> Path:
+        return self.audit_anchor_dir or self.var_dir / "audit-anchors"
 
     def database_url_for(self, service: str) -> str:
         return self.database_url.format(service=service, var_dir=self.var_dir.as_posix())

@@ -167,3 +167,26 @@ class DutyFault(Payload):
     latest_issued_at: dt.datetime | None
     stale_since: dt.datetime
     detected_at: dt.datetime
+
+
+class AuditAnchor(Payload):
+    """audit.anchors.v1: a service's audit head, signed with its audit key, so that a log
+    cut short or rewritten in its database shows (shared.db.audit_anchor)."""
+
+    area: str = Field(
+        description="the message key: the producing service's name (an anchor is about "
+        "that service's whole audit log, not about one area)"
+    )
+    service: str
+    seq: int = Field(ge=0, description="the head entry's seq (0: the log is empty)")
+    head: str = Field(description="the head entry's MAC")
+    head_key: str | None = Field(description="the key id the head entry is sealed with")
+    at: SupportedTime
+    key_id: str = Field(description="the key the anchor is signed with")
+    signature: str = Field(description="HMAC-SHA256 of the other fields' canonical JSON")
+
+    @field_validator("area")
+    @classmethod
+    def _known_area(cls, value: str) -> str:
+        # overrides Payload's check by name: this key is a service, not an area code
+        return value

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from shared.contracts.payloads import (
+    AuditAnchor,
     BulletinPublished,
     DutyFault,
     ForecastIssued,
@@ -67,9 +68,24 @@ DUTY_FAULT = Topic(
     "An area under warning whose latest forecast is older than 4 hours, opened or cleared.",
 )
 
+AUDIT_ANCHORS = Topic(
+    "audit.anchors.v1",
+    "cn.gov.cq.airwarn.audit.anchors.v1",
+    AuditAnchor,
+    "audited",  # each service anchors its own log: "The audited service publishes ..."
+    "A service's audit-log head, signed with its audit key, for keeping outside its database.",
+)
+
 TOPICS: dict[str, Topic] = {
     topic.name: topic
-    for topic in (FORECAST_ISSUED, WARNING_CHANGED, RESPONSE_TASKS, BULLETIN_PUBLISHED, DUTY_FAULT)
+    for topic in (
+        FORECAST_ISSUED,
+        WARNING_CHANGED,
+        RESPONSE_TASKS,
+        BULLETIN_PUBLISHED,
+        DUTY_FAULT,
+        AUDIT_ANCHORS,
+    )
 }
 
 

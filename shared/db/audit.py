@@ -1,12 +1,20 @@
-"""The audit log: every state change, append-only and hash-chained so that tampering shows.
+"""The audit log: every state change, append-only and chained by a keyed MAC so that
+tampering shows.
 
 Each service keeps its own chain, ``<service>_audit_log``, in its own database. A row
 names who (actor), when, what (entity, key, action) and the thing before and after.
-Its hash is SHA-256 over the canonical JSON of all its other fields, the previous
-row's hash included, so altering, removing or reordering a row breaks the chain from
-there on; :func:`verify` finds the first break. Removing the newest rows leaves a
-shorter chain that still verifies: compare the head :func:`verify` reports with one
-kept elsewhere to catch that.
+Its ``hash`` column holds HMAC-SHA256, with the key its ``key_id`` names
+(:mod:`shared.db.audit_keys`, kept outside the database), over the canonical JSON of
+all its other fields, the previous row's MAC included: altering, removing or reordering
+a row breaks the chain from there on, and whoever can write the database but not read
+the key file cannot recompute it. :func:`verify` finds the first break.
+
+Rows written before the key (migration 0003) have no key id and plain SHA-256 hashes:
+they verify as the old unkeyed chain, but only as a prefix; the first keyed row's MAC
+covers the last of them, so rewriting them breaks the chain there, and an unkeyed row
+after a keyed one is reported. Removing the newest rows leaves a shorter chain that
+still verifies: the signed anchors of :mod:`shared.db.audit_anchor`, kept outside the
+database, catch that.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -30,6 +38,7 @@ from sqlalchemy import JSON, BigInteger, Column, Index, Integer, MetaData, Strin
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 
+from shared.db.audit_keys import KeyRing
 from shared.db.types import UtcDateTime
 from shared.observability import context
 
@@ -75,6 +84,8 @@ def audit_table(metadata: MetaData, service: str) -> Table:
         Column("after", JSON(none_as_null=True), nullable=True),
         Column("prev_hash", String(64), nullable=False),
         Column("hash", String(64), nullable=False),
+        # None: a row from before the key (migration 0003), hashed with plain SHA-256
+        Column("key_id", String(64), nullable=True),
         Index(f"ix_{service}_audit_entity_key", "entity", "key", "seq"),
         info={"service": service},
     )
@@ -142,11 +153,25 @@ def _iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
-def entry_hash(row: Mapping[str, Any]) -> str:
-    """The hash a row must carry, from its other fields (``at`` as a UTC ISO string)."""
+def _hashed(row: Mapping[str, Any]) -> dict[str, Any]:
     fields_ = {name: row[name] for name in HASHED}
     fields_["at"] = _iso(row["at"])
-    return hashlib.sha256(canonical(fields_)).hexdigest()
+    return fields_
+
+
+def entry_hash(row: Mapping[str, Any]) -> str:
+    """The plain SHA-256 a row from before the key carries (``at`` as a UTC ISO string)."""
+    return hashlib.sha256(canonical(_hashed(row))).hexdigest()
+
+
+def entry_mac(row: Mapping[str, Any], keys: KeyRing) -> str:
+    """The MAC a row must carry: HMAC-SHA256 with the key its ``key_id`` names, over its
+    other fields and that key id (KeyError if the ring lacks it); a row without a key
+    id carries :func:`entry_hash`."""
+    key_id = row.get("key_id")
+    if key_id is None:
+        return entry_hash(row)
+    return keys.mac(str(key_id), canonical({**_hashed(row), "key_id": key_id}))
 
 
 @dataclass(frozen=True)
@@ -190,8 +215,11 @@ def _lock_key(service: str) -> int:
     )
 
 
-async def append(session: AsyncSession, table: Table, entries: Sequence[Entry]) -> None:
-    """Chain ``entries`` onto the head, inside the session's open transaction.
+async def append(
+    session: AsyncSession, table: Table, entries: Sequence[Entry], keys: KeyRing
+) -> None:
+    """Chain ``entries`` onto the head, sealed with ``keys``' current key, inside the
+    session's open transaction.
 
     Appends are serialised until the transaction ends, so two can never chain onto the
     same head: PostgreSQL by a transaction-scoped advisory lock, SQLite by taking its
@@ -227,8 +255,9 @@ async def append(session: AsyncSession, table: Table, entries: Sequence[Entry]) 
             "before": entry.before,
             "after": entry.after,
             "prev_hash": prev,
+            "key_id": keys.current,
         }
-        row["hash"] = prev = entry_hash(row)
+        row["hash"] = prev = entry_mac(row, keys)
         rows.append(row)
     await session.execute(sa.insert(table), rows)
 
@@ -243,12 +272,18 @@ class Break:
 
 
 class ChainCheck:
-    """Feed rows in seq order; the first break is kept and later rows are not judged."""
+    """Feed rows in seq order; the first break is kept and later rows are not judged.
+    The MACs of the seqs in ``watch`` (anchored heads) are kept in ``seen``."""
 
-    def __init__(self) -> None:
+    def __init__(self, keys: KeyRing, watch: Iterable[int] = ()) -> None:
+        self.keys = keys
         self.entries = 0
+        self.legacy = 0
         self.head = GENESIS
+        self.head_key: str | None = None
         self.broken: Break | None = None
+        self.watch = set(watch)
+        self.seen: dict[int, str] = {}
         self._expected = 1
 
     def feed(self, rows: Iterable[Mapping[str, Any]]) -> Break | None:
@@ -265,6 +300,10 @@ class ChainCheck:
         if self.broken is None:
             self.entries += 1
             self.head = str(row["hash"])
+            self.head_key = row.get("key_id")
+            self.legacy += self.head_key is None
+            if seq in self.watch:
+                self.seen[seq] = self.head
             self._expected = seq + 1
         return self.broken
 
@@ -274,8 +313,14 @@ class ChainCheck:
             return Break(self._expected, f"gap: seq {missing} missing, the chain goes on at {seq}")
         if seq < self._expected:
             return Break(seq, f"out of order: seq {seq} comes after seq {self._expected - 1}")
-        if entry_hash(row) != row["hash"]:
-            return Break(seq, "hash mismatch: the row was altered after it was written")
+        key_id = row.get("key_id")
+        if key_id is None and self.entries > self.legacy:
+            return Break(seq, "unkeyed row after keyed ones: not written by the application")
+        if key_id is not None and key_id not in self.keys.keys:
+            return Break(seq, f"key id {key_id!r} is not in the key file ({self.keys.source})")
+        if entry_mac(row, self.keys) != row["hash"]:
+            what = "MAC" if key_id is not None else "hash"
+            return Break(seq, f"{what} mismatch: the row was altered after it was written")
         if row["prev_hash"] != self.head:
             what = f"seq {seq - 1}" if seq > 1 else "the start of the chain"
             return Break(
@@ -292,6 +337,12 @@ class ChainReport:
     entries: int
     head: str
     broken: Break | None
+    #: rows from before the key, at the start of the chain
+    legacy: int = 0
+    #: the key id of the head row (None: unkeyed, or no rows)
+    head_key: str | None = None
+    #: the MACs found at the seqs asked for (anchored heads)
+    seen: Mapping[int, str] = field(default_factory=dict)
 
     @property
     def intact(self) -> bool:
@@ -299,7 +350,10 @@ class ChainReport:
 
     def line(self) -> str:
         if self.broken is None:
-            return f"{self.service}: {self.entries} entries, chain intact (head {self.head})"
+            legacy = f", the first {self.legacy} unkeyed (before the key)" if self.legacy else ""
+            return (
+                f"{self.service}: {self.entries} entries{legacy}, chain intact (head {self.head})"
+            )
         return (
             f"{self.service}: chain broken at seq {self.broken.seq}: {self.broken.problem} "
             f"({self.entries} entries verified before it)"
@@ -310,9 +364,11 @@ class AuditUnavailable(RuntimeError):
     """The audit log cannot be read: no database, or no audit table in it."""
 
 
-async def verify_connection(connection: AsyncConnection, table: Table) -> ChainReport:
+async def verify_connection(
+    connection: AsyncConnection, table: Table, keys: KeyRing, watch: Iterable[int] = ()
+) -> ChainReport:
     """Walk the chain in seq order, a page at a time."""
-    check = ChainCheck()
+    check = ChainCheck(keys, watch)
     last = 0
     while check.broken is None:
         page = (
@@ -323,7 +379,15 @@ async def verify_connection(connection: AsyncConnection, table: Table) -> ChainR
         if not page or check.feed(dict(r._mapping) for r in page) is not None:
             break
         last = int(page[-1].seq)
-    return ChainReport(_service_of(table), check.entries, check.head, check.broken)
+    return ChainReport(
+        _service_of(table),
+        check.entries,
+        check.head,
+        check.broken,
+        check.legacy,
+        check.head_key,
+        check.seen,
+    )
 
 
 async def _open(url: str, service: str) -> tuple[AsyncEngine, Table]:
@@ -347,12 +411,12 @@ async def _open(url: str, service: str) -> tuple[AsyncEngine, Table]:
     return engine, table
 
 
-async def verify(url: str, service: str) -> ChainReport:
+async def verify(url: str, service: str, keys: KeyRing, watch: Iterable[int] = ()) -> ChainReport:
     """Verify ``service``'s chain in the database at ``url``."""
     engine, table = await _open(url, service)
     try:
         async with engine.connect() as connection:
-            return await verify_connection(connection, table)
+            return await verify_connection(connection, table, keys, watch)
     finally:
         await engine.dispose()
 
@@ -436,3 +500,15 @@ def drop_audit_log_v1(service: str) -> None:
         op.execute(f"DROP FUNCTION IF EXISTS {table}_append_only()")
     op.drop_index(f"ix_{service}_audit_entity_key", table_name=table)
     op.drop_table(table)
+
+
+def add_audit_key_id_v1(service: str) -> None:
+    """Rows already there keep no key id: they stay verifiable as the unkeyed chain they
+    were written as, and the first keyed row seals them (see the module docstring). DDL,
+    so the append-only trigger does not fire."""
+    op.add_column(f"{service}_audit_log", sa.Column("key_id", sa.String(length=64), nullable=True))
+
+
+def drop_audit_key_id_v1(service: str) -> None:
+    with op.batch_alter_table(f"{service}_audit_log") as batch:
+        batch.drop_column("key_id")

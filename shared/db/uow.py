@@ -21,6 +21,7 @@ from shared.contracts.envelope import Event, new_event
 from shared.contracts.payloads import Payload
 from shared.contracts.topics import Topic
 from shared.db.audit import Entry, append, new_entry
+from shared.db.audit_keys import KeyRing
 from shared.db.dialect import insert_for
 from shared.db.tables import MessagingTables
 from shared.observability import context
@@ -33,9 +34,11 @@ class SqlUnitOfWork:
         tables: MessagingTables,
         *,
         source: str,
+        audit_keys: KeyRing,
         on_commit: Callable[[], None] | None = None,
     ) -> None:
         self._session_factory = session_factory
+        self._audit_keys = audit_keys
         self._tables = tables
         self._source = source
         self._on_commit = on_commit
@@ -63,7 +66,7 @@ class SqlUnitOfWork:
         # The chain is appended last, just before the commit: its lock is then held only
         # that long, and never while this transaction waits for other locks.
         entries, self._audit = self._audit, []
-        await append(self.session, self._tables.audit, entries)
+        await append(self.session, self._tables.audit, entries, self._audit_keys)
         await self.session.commit()
         if self._published and self._on_commit is not None:
             self._on_commit()

@@ -1,7 +1,7 @@
 """The audit log end to end: a forecast leads to a proposal, a district HQ approves it, the
 office on duty closes a task; every service's chain verifies, its rows say who did what
 with the thing before and after, and a row altered with raw SQL is named by
-`airwarn audit verify`."""
+`airwarn audit verify`, which also finds the state tables as the log says they are."""
 
 from __future__ import annotations
 
@@ -83,9 +83,14 @@ async def test_an_episode_is_audited_and_tampering_is_named(
         return bool(await entries(urls["notify"], "notify", entity="bulletin"))
 
     await eventually(bulletin_audited, what="the bulletin's audit entry")
+    keys = {name: rt.audit_keys for name, rt in app.state.runtimes.items()}
     for name in SERVICE_NAMES:
-        report = await verify(urls[name], name)
+        report = await verify(urls[name], name, keys[name])
         assert report.intact and report.entries > 0, report.line()
+    code, lines = await _verify_cli(tmp_path)
+    assert code == 0, lines
+    for name in ("alerting", "response", "notify"):
+        assert any(line.startswith(f"{name}: state matches the log (") for line in lines), lines
 
     (accepted,) = await entries(urls["forecast"], "forecast", entity="forecast", key=forecast_id)
     assert (accepted["action"], accepted["before"]) == ("accepted", None)
@@ -121,13 +126,25 @@ async def test_an_episode_is_audited_and_tampering_is_named(
             "UPDATE alerting_audit_log SET actor = 'hq-commander:someone else' WHERE seq = ?",
             (seq,),
         )
-    report = await verify(urls["alerting"], "alerting")
+    report = await verify(urls["alerting"], "alerting", keys["alerting"])
     assert report.broken is not None
-    assert report.broken.seq == seq and report.broken.problem.startswith("hash mismatch")
+    assert report.broken.seq == seq and report.broken.problem.startswith("MAC mismatch")
 
+    code, lines = await _verify_cli(tmp_path)
+    assert code == 1, lines
+    chains = [line for line in lines if "chain" in line]
+    assert [line.split(":")[0] for line in chains] == list(SERVICE_NAMES)
+    by_service = dict(line.split(": ", 1) for line in chains)
+    assert by_service["alerting"].startswith(f"chain broken at seq {seq}: MAC mismatch")
+    for name in ("forecast", "response", "notify"):
+        assert "entries, chain intact (head " in by_service[name], by_service[name]
+
+
+async def _verify_cli(var_dir: Path) -> tuple[int | None, list[str]]:
+    """`airwarn audit verify` as a separate process on ``var_dir``: its exit code and lines."""
     env = {
         **os.environ,
-        "AIRWARN_VAR_DIR": str(tmp_path),
+        "AIRWARN_VAR_DIR": str(var_dir),
         "AIRWARN_DATABASE_URL": "sqlite+aiosqlite:///{var_dir}/{service}.db",
     }
     command = Path(sys.executable).parent / "airwarn"
@@ -140,13 +157,7 @@ async def test_an_episode_is_audited_and_tampering_is_named(
         stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(process.communicate(), timeout=60)
-    lines = out.decode().splitlines()
-    assert process.returncode == 1, (out, err)
-    assert [line.split(":")[0] for line in lines] == list(SERVICE_NAMES)
-    by_service = dict(line.split(": ", 1) for line in lines)
-    assert by_service["alerting"].startswith(f"chain broken at seq {seq}: hash mismatch")
-    for name in ("forecast", "response", "notify"):
-        assert "entries, chain intact (head " in by_service[name], by_service[name]
+    return process.returncode, out.decode().splitlines() + err.decode().splitlines()
 
 
 async def test_subscriptions_are_audited_without_their_secret(
@@ -179,4 +190,4 @@ async def test_subscriptions_are_audited_without_their_secret(
     assert removed["before"] == created["after"]
     assert removed["after"]["active"] is False
     assert "s3cret" not in str(await entries(url, "notify"))
-    assert (await verify(url, "notify")).intact
+    assert (await verify(url, "notify", app.state.runtimes["notify"].audit_keys)).intact

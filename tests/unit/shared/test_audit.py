@@ -25,15 +25,18 @@ from shared.db.audit import (
     ChainCheck,
     entries,
     entry_hash,
+    entry_mac,
     jsonable,
     verify,
 )
+from shared.db.audit_keys import KeyRing
 from shared.db.engine import make_engine, make_session_factory
 from shared.db.tables import MessagingTables, messaging_tables
 from shared.db.uow import SqlUnitOfWork
 from shared.observability import context
 
 SERVICE = "svc"
+KEYS = KeyRing.generate("test-key")
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,9 @@ class Db:
     sessions: async_sessionmaker[AsyncSession]
 
     def uow(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.sessions, self.tables, source=f"/airwarn/{SERVICE}")
+        return SqlUnitOfWork(
+            self.sessions, self.tables, source=f"/airwarn/{SERVICE}", audit_keys=KEYS
+        )
 
     def sql(self, statement: str, *params: Any) -> None:
         """Raw SQL behind the application's back, as a tamperer would."""
@@ -173,10 +178,10 @@ def test_a_chain_checked_in_memory_names_the_first_break() -> None:
         }
         row["hash"] = prev = entry_hash(row)
         made.append(row)
-    check = ChainCheck()
+    check = ChainCheck(KEYS)
     assert check.feed(made) is None
     assert (check.entries, check.head) == (4, made[-1]["hash"])
-    broken = ChainCheck().feed([made[0], made[2], made[3]])
+    broken = ChainCheck(KEYS).feed([made[0], made[2], made[3]])
     assert broken is not None
     assert (broken.seq, broken.problem) == (2, "gap: seq 2 missing, the chain goes on at 3")
 
@@ -191,44 +196,45 @@ async def test_appends_chain_in_commit_order_and_verify(db: Db) -> None:
     assert stored[0]["prev_hash"] == GENESIS
     for earlier, later in itertools.pairwise(stored):
         assert later["prev_hash"] == earlier["hash"]
-    report = await verify(db.url, SERVICE)
+    report = await verify(db.url, SERVICE, KEYS)
     assert report.intact
     assert (report.entries, report.head) == (5, stored[-1]["hash"])
     assert report.line() == f"{SERVICE}: 5 entries, chain intact (head {stored[-1]['hash']})"
 
 
 async def test_an_empty_log_verifies(db: Db) -> None:
-    report = await verify(db.url, SERVICE)
+    report = await verify(db.url, SERVICE, KEYS)
     assert (report.intact, report.entries, report.head) == (True, 0, GENESIS)
 
 
 async def test_a_tampered_field_of_a_middle_row_is_found_at_its_seq(db: Db) -> None:
     await db.change(6)
     db.sql(f'UPDATE {SERVICE}_audit_log SET "after" = ? WHERE seq = 3', '{"n": 99}')
-    report = await verify(db.url, SERVICE)
+    report = await verify(db.url, SERVICE, KEYS)
     assert report.broken is not None
     assert report.broken.seq == 3
-    assert report.broken.problem.startswith("hash mismatch")
+    assert report.broken.problem.startswith("MAC mismatch")
     assert report.entries == 2
-    assert "chain broken at seq 3: hash mismatch" in report.line()
+    assert "chain broken at seq 3: MAC mismatch" in report.line()
 
 
 async def test_a_tampered_actor_is_found_too(db: Db) -> None:
     await db.change(3)
     db.sql(f"UPDATE {SERVICE}_audit_log SET actor = 'hq-commander:someone' WHERE seq = 2")
-    report = await verify(db.url, SERVICE)
+    report = await verify(db.url, SERVICE, KEYS)
     assert report.broken is not None and report.broken.seq == 2
 
 
 async def test_a_rehashed_tampered_row_breaks_the_next_link(db: Db) -> None:
+    """Even with the key, a row re-sealed in place no longer links to the next one."""
     await db.change(5)
-    forged_hash = entry_hash({**rows(db.path)[2], "after": {"n": 99}})
+    forged_hash = entry_mac({**rows(db.path)[2], "after": {"n": 99}}, KEYS)
     db.sql(
         f'UPDATE {SERVICE}_audit_log SET "after" = ?, hash = ? WHERE seq = 3',
         '{"n": 99}',
         forged_hash,
     )
-    report = await verify(db.url, SERVICE)
+    report = await verify(db.url, SERVICE, KEYS)
     assert report.broken is not None
     assert (report.broken.seq, report.broken.problem[:11]) == (4, "broken link")
     assert "is not the hash of seq 3" in report.broken.problem
@@ -237,7 +243,7 @@ async def test_a_rehashed_tampered_row_breaks_the_next_link(db: Db) -> None:
 async def test_a_deleted_middle_row_is_a_gap(db: Db) -> None:
     await db.change(5)
     db.sql(f"DELETE FROM {SERVICE}_audit_log WHERE seq = 3")
-    report = await verify(db.url, SERVICE)
+    report = await verify(db.url, SERVICE, KEYS)
     assert report.broken is not None
     assert (report.broken.seq, report.broken.problem) == (
         3,
@@ -248,7 +254,7 @@ async def test_a_deleted_middle_row_is_a_gap(db: Db) -> None:
 async def test_deleting_the_first_rows_is_a_gap_at_the_start(db: Db) -> None:
     await db.change(4)
     db.sql(f"DELETE FROM {SERVICE}_audit_log WHERE seq <= 2")
-    report = await verify(db.url, SERVICE)
+    report = await verify(db.url, SERVICE, KEYS)
     assert report.broken is not None
     assert (report.broken.seq, report.broken.problem) == (
         1,
@@ -264,9 +270,9 @@ async def test_rows_swapped_are_found_at_the_first_of_them(db: Db) -> None:
         "UPDATE {t} SET seq = 4 WHERE seq = -1",
     ):
         db.sql(statement.format(t=f"{SERVICE}_audit_log"))
-    report = await verify(db.url, SERVICE)
+    report = await verify(db.url, SERVICE, KEYS)
     assert report.broken is not None
-    assert (report.broken.seq, report.broken.problem[:13]) == (2, "hash mismatch")
+    assert (report.broken.seq, report.broken.problem[:12]) == (2, "MAC mismatch")
 
 
 async def test_rows_reordered_and_rehashed_break_the_links(db: Db) -> None:
@@ -279,11 +285,11 @@ async def test_rows_reordered_and_rehashed_break_the_links(db: Db) -> None:
         db.sql(
             f"UPDATE {SERVICE}_audit_log SET seq = ?, hash = ? WHERE hash = ?",
             -seq,
-            entry_hash({**row, "seq": seq}),
+            entry_mac({**row, "seq": seq}, KEYS),
             row["hash"],
         )
     db.sql(f"UPDATE {SERVICE}_audit_log SET seq = -seq WHERE seq < 0")
-    report = await verify(db.url, SERVICE)
+    report = await verify(db.url, SERVICE, KEYS)
     assert report.broken is not None
     assert (report.broken.seq, report.broken.problem[:11]) == (2, "broken link")
 
@@ -344,7 +350,7 @@ async def test_concurrent_transactions_keep_one_chain(db: Db) -> None:
                 await uow.commit()
 
     await asyncio.gather(*(worker(100 * w) for w in range(5)))
-    report = await verify(db.url, SERVICE)
+    report = await verify(db.url, SERVICE, KEYS)
     assert (report.intact, report.entries) == (True, 100)
 
 
@@ -363,8 +369,8 @@ async def test_show_filters_by_entity_and_key_newest_last(db: Db) -> None:
 
 async def test_a_missing_database_or_table_is_said_plainly(tmp_path: Path) -> None:
     with pytest.raises(AuditUnavailable, match="svc: no database at"):
-        await verify(f"sqlite+aiosqlite:///{tmp_path}/none.db", SERVICE)
+        await verify(f"sqlite+aiosqlite:///{tmp_path}/none.db", SERVICE, KEYS)
     assert not (tmp_path / "none.db").exists()
     sqlite3.connect(tmp_path / "empty.db").close()
     with pytest.raises(AuditUnavailable, match=r"no table svc_audit_log \(run `airwarn migrate`\)"):
-        await verify(f"sqlite+aiosqlite:///{tmp_path}/empty.db", SERVICE)
+        await verify(f"sqlite+aiosqlite:///{tmp_path}/empty.db", SERVICE, KEYS)
