@@ -17,6 +17,7 @@ from shared.auth import TokenStore
 from shared.bus.base import Bus
 from shared.bus.kafka import KafkaBus
 from shared.bus.memory import InMemoryBus
+from shared.bus.sqlite_log import SqliteLog
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.web import create_app
@@ -37,7 +38,10 @@ def make_bus(settings: Settings) -> Bus:
             partitions=settings.kafka_partitions,
             retry_max_seconds=settings.consumer_retry_max_seconds,
         )
-    return InMemoryBus(settings.memory_partitions, settings.consumer_retry_max_seconds)
+    # The embedded bus keeps its log next to the services' SQLite files: what it
+    # accepted is handled after a kill -9 too (shared.bus.sqlite_log).
+    store = SqliteLog(settings.var_dir / "bus.db")
+    return InMemoryBus(settings.memory_partitions, settings.consumer_retry_max_seconds, store)
 
 
 def build_app(

@@ -4,12 +4,20 @@ It keeps the same guarantees the services rely on from Kafka — per-key order
 (a key always maps to one partition), one owner per partition within a group,
 commit after handling, redelivery of what was not committed — so the same
 contract suite runs against both buses.
+
+Given a :class:`~shared.bus.sqlite_log.SqliteLog` (``airwarn up`` always gives one), it
+is also durable: a message is appended to the log before any consumer can see it and
+``publish`` returns, a group's offset is committed to the log before it moves here, and
+``start`` reads both back, so a restart resumes every group where it had committed (the
+design and its argument are in :mod:`shared.bus.sqlite_log`). Without one it forgets
+everything when the process ends (replays and fast tests).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,9 +25,12 @@ from typing import Any
 
 from shared.bus.base import EventHandler
 from shared.bus.dispatch import Dispatcher
+from shared.bus.sqlite_log import SqliteLog
 from shared.contracts.envelope import Event, RawMessage, encode
 from shared.contracts.topics import Topic
 from shared.observability import metrics
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -38,23 +49,28 @@ class _TopicLog:
     def partition_for(self, key: bytes | None) -> int:
         return zlib.crc32(key or b"") % len(self.partitions)
 
-    async def append(self, message: RawMessage) -> RawMessage:
+    def place(self, message: RawMessage, ahead: int = 0) -> RawMessage:
+        """``message`` with the partition its key maps to and the offset it will get
+        there, ``ahead`` messages of the same batch being appended before it."""
         index = self.partition_for(message.key)
-        log = self.partitions[index]
-        stored = RawMessage(
+        return RawMessage(
             topic=message.topic,
             key=message.key,
             value=message.value,
             headers=message.headers,
             partition=index,
-            offset=len(log),
+            offset=len(self.partitions[index]) + ahead,
         )
-        log.append(stored)
+
+    async def add(self, stored: RawMessage) -> None:
+        """Make a placed message visible to the consumers."""
+        partition = self.partitions[stored.partition]
+        assert stored.offset == len(partition), "messages are added in offset order"
+        partition.append(stored)
         for name, group in self.groups.items():
-            self.report_lag(name, group, index)
+            self.report_lag(name, group, stored.partition)
         async with self.changed:
             self.changed.notify_all()
-        return stored
 
     def report_lag(self, group_name: str, group: _Group, partition: int) -> None:
         """Log end minus the group's committed offset, as Kafka's consumer lag."""
@@ -140,6 +156,16 @@ class MemoryConsumer:
                     position = group.committed.get(partition, 0)
                     await self._dispatcher.deliver(log.partitions[partition][position])
                     if partition in self.owned:
+                        try:
+                            await self._bus.commit(
+                                self.topic.name, self.group, partition, position + 1
+                            )
+                        except Exception:
+                            # Not committed: the message is handed over again, and the
+                            # handler's inbox drops the repeat.
+                            logger.exception("offset commit failed", extra={"group": self.group})
+                            await asyncio.sleep(self._bus.retry_max_seconds / 10)
+                            continue
                         group.committed[partition] = position + 1
                         log.report_lag(self.group, group, partition)
                 progressed = True
@@ -153,12 +179,20 @@ class MemoryConsumer:
 
 
 class InMemoryBus:
-    def __init__(self, partitions: int = 4, retry_max_seconds: float = 30.0) -> None:
+    def __init__(
+        self,
+        partitions: int = 4,
+        retry_max_seconds: float = 30.0,
+        store: SqliteLog | None = None,
+    ) -> None:
         self._partitions = partitions
         self.retry_max_seconds = retry_max_seconds
         self._logs: dict[str, _TopicLog] = {}
-        #: every message in the order it was published, across topics and partitions
+        #: every message this process published, in order, across topics and partitions
         self.journal: list[RawMessage] = []
+        self.store = store
+        # Offsets are handed out in append order: one batch at a time.
+        self._appending = asyncio.Lock()
 
     def log(self, topic: str) -> _TopicLog:
         if topic not in self._logs:
@@ -170,21 +204,50 @@ class InMemoryBus:
         return [message for part in self.log(topic).partitions for message in part]
 
     async def start(self) -> None:
-        return None
+        if self.store is None:
+            return
+        restored = await self.store.open(self._partitions)
+        for message in restored.messages:
+            await self.log(message.topic).add(message)
+        for (topic, name), committed in restored.offsets.items():
+            self.log(topic).groups.setdefault(name, _Group()).committed.update(committed)
 
     async def stop(self) -> None:
-        return None
+        if self.store is not None:
+            await self.store.close()
 
     async def ready(self) -> bool:
         return True
 
     async def publish(self, events: Sequence[Event[Any]]) -> None:
+        await self._append([encode(event) for event in events])
         for event in events:
-            self.journal.append(await self.log(event.topic).append(encode(event)))
             metrics.published.labels(event.topic).inc()
 
     async def publish_raw(self, message: RawMessage) -> None:
-        self.journal.append(await self.log(message.topic).append(message))
+        await self._append([message])
+
+    async def _append(self, messages: Sequence[RawMessage]) -> None:
+        async with self._appending:
+            placed: list[RawMessage] = []
+            ahead: dict[tuple[str, int], int] = {}
+            for message in messages:
+                topic_log = self.log(message.topic)
+                where = (message.topic, topic_log.partition_for(message.key))
+                placed.append(topic_log.place(message, ahead.get(where, 0)))
+                ahead[where] = ahead.get(where, 0) + 1
+            if self.store is not None:
+                # Durable before any consumer sees it and before the publisher's
+                # outbox row is marked published.
+                await self.store.append(placed)
+            for stored in placed:
+                await self.log(stored.topic).add(stored)
+                self.journal.append(stored)
+
+    async def commit(self, topic: str, group: str, partition: int, offset: int) -> None:
+        """Record durably that ``group`` handled ``topic``'s ``partition`` up to ``offset``."""
+        if self.store is not None:
+            await self.store.commit(topic, group, partition, offset)
 
     def unhandled(self) -> int:
         """Messages some consumer group has not yet committed, over all topics."""

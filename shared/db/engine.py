@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from shared.bus.sqlite_log import JOURNAL_MODE, SYNCHRONOUS
+
 
 def ensure_sqlite_directory(url: str) -> None:
     parsed = make_url(url)
@@ -32,7 +34,10 @@ def make_engine(url: str) -> AsyncEngine:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    # What a commit promises must outlive a kill -9 (and an OS crash): WAL, and fsync at
+    # every commit, as the embedded bus's log does (why: shared.bus.sqlite_log).
+    cursor.execute(f"PRAGMA journal_mode={JOURNAL_MODE}")
+    cursor.execute(f"PRAGMA synchronous={SYNCHRONOUS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

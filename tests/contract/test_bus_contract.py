@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import pytest
 from shared.bus.base import Bus
 from shared.bus.kafka import KafkaBus
 from shared.bus.memory import InMemoryBus
+from shared.bus.sqlite_log import SqliteLog
 from shared.contracts.envelope import Event, RawMessage, encode
 from shared.contracts.topics import Topic
 from shared.db.outbox import OutboxRelay
@@ -34,14 +35,27 @@ from tests.contract.support import (
 DISTRICTS = ["500103", "500104", "500105", "500106", "500107", "500108", "500109", "500112"]
 
 
-@pytest.fixture(params=["memory", pytest.param("kafka", marks=pytest.mark.kafka)])
-async def bus(request: pytest.FixtureRequest) -> AsyncIterator[Bus]:
-    made: Bus
+#: a bus over the same storage as the one under test (None: it has none to reopen)
+Reopen = Callable[[], Bus] | None
+
+
+@pytest.fixture(params=["memory", "durable", pytest.param("kafka", marks=pytest.mark.kafka)])
+def reopen(request: pytest.FixtureRequest, tmp_path: Path) -> Reopen:
+    """``memory`` forgets at exit; ``durable`` is what ``airwarn up`` runs (the in-memory
+    bus over its SQLite log); ``kafka`` a real broker."""
     if request.param == "memory":
-        made = InMemoryBus(partitions=4, retry_max_seconds=0.5)
-    else:
-        bootstrap = request.getfixturevalue("kafka_bootstrap")
-        made = KafkaBus(bootstrap, partitions=4, retry_max_seconds=0.5)
+        return None
+    if request.param == "durable":
+        return lambda: InMemoryBus(
+            partitions=4, retry_max_seconds=0.5, store=SqliteLog(tmp_path / "bus.db")
+        )
+    bootstrap = request.getfixturevalue("kafka_bootstrap")
+    return lambda: KafkaBus(bootstrap, partitions=4, retry_max_seconds=0.5)
+
+
+@pytest.fixture
+async def bus(reopen: Reopen) -> AsyncIterator[Bus]:
+    made = reopen() if reopen is not None else InMemoryBus(partitions=4, retry_max_seconds=0.5)
     await made.start()
     yield made
     await made.stop()
@@ -161,6 +175,42 @@ async def test_a_consumer_killed_before_commit_gets_the_message_again_applied_on
     assert deliveries.count("only") == 2, deliveries
     assert await effect_count(runtime, "only") == 1, "the redelivered event was applied twice"
     assert await effect_count(runtime, "after") == 1
+
+
+async def test_a_bus_started_again_resumes_each_group_at_its_committed_offset(
+    bus: Bus, reopen: Reopen, topic: Topic, runtime: ServiceRuntime[Any]
+) -> None:
+    """What a group committed is not handed to it again; what it had not yet read —
+    accepted by the bus while nobody consumed, then the process crashed — is."""
+    if reopen is None:
+        pytest.skip("this bus keeps nothing across a restart, by design")
+    inner = runtime.idempotent(runtime.subscriptions[0])
+    deliveries: list[str] = []
+
+    async def recording(event: Event[Any]) -> None:
+        deliveries.append(event.payload.source)
+        await inner(event)
+
+    before = bus.consumer(topic, group_of(topic), recording)
+    await before.start()
+    await bus.publish([forecast_event(topic, "500103", f"before-{i}") for i in range(2)])
+    try:
+        await eventually(lambda: len(deliveries) == 2, what="the first two messages")
+    finally:
+        await before.stop()  # leaves the group with both committed
+    await bus.publish([forecast_event(topic, "500103", f"after-{i}") for i in range(3)])
+    # The process dies here: the bus is not stopped, nothing more is flushed.
+    again = reopen()
+    await again.start()
+    after = again.consumer(topic, group_of(topic), recording)
+    await after.start()
+    try:
+        await eventually(lambda: len(deliveries) >= 5, what="what was accepted before the crash")
+    finally:
+        await after.stop()
+        await again.stop()
+    assert deliveries == ["before-0", "before-1", "after-0", "after-1", "after-2"]
+    assert await effect_sources(runtime) == deliveries
 
 
 async def test_poison_messages_go_to_the_dlq_and_the_consumer_goes_on(
