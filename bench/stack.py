@@ -22,6 +22,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from shared.db import audit_keys
 from shared.settings import SERVICE_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -208,6 +209,9 @@ async def start(
     names = [f"{prefix}_{service}" for service in SERVICE_NAMES]
     await admin_sql(postgres, *(f'CREATE DATABASE "{name}"' for name in names))
     database_url = postgres.rsplit("/", 1)[0] + f"/{prefix}_{{service}}"
+    # `airwarn serve` needs an audit key file (shared.db.audit_keys): one for this run
+    keys_file = workdir / "audit-keys.json"
+    audit_keys.write(keys_file, audit_keys.KeyRing.generate(), replace=False)
     environment = {
         **os.environ,
         "AIRWARN_BUS": "kafka",
@@ -215,6 +219,8 @@ async def start(
         "AIRWARN_DATABASE_URL": database_url,
         "AIRWARN_ALERTING_AUTO_APPROVE": "true",
         "AIRWARN_LOG_LEVEL": "WARNING",
+        "AIRWARN_AUDIT_KEYS_FILE": str(keys_file),
+        "AIRWARN_AUDIT_ANCHOR_DIR": str(workdir / "audit-anchors"),
         **(env or {}),
     }
     stack = Stack(

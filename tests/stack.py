@@ -10,10 +10,13 @@ services' consumer groups on the broker.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -24,6 +27,7 @@ from aiosmtpd.controller import Controller
 from bench.stack import ROOT, ServiceGroup, ServiceProcess, admin_sql, free_port
 from services.app import SERVICES
 from shared.bus.memory import InMemoryBus
+from shared.db import audit_keys
 from shared.settings import SERVICE_NAMES, load_settings
 from tests.conftest import eventually
 
@@ -72,6 +76,15 @@ def smtp_sink() -> Iterator[tuple[list[bytes], int]]:
         controller.stop()
 
 
+@functools.cache
+def _audit_dir() -> Path:
+    """One audit key file (and anchor directory) for this test run: `airwarn serve`
+    refuses to start without a key file (shared.db.audit_keys)."""
+    made = Path(tempfile.mkdtemp(prefix="airwarn-audit-"))
+    audit_keys.write(made / "audit-keys.json", audit_keys.KeyRing.generate())
+    return made
+
+
 def stack_env(kafka_bootstrap: str, database_template: str, **settings: object) -> dict[str, str]:
     """The environment of every service process: the real bus and databases, fast polls,
     and ``settings`` as further ``AIRWARN_*`` variables (``smtp_port=25`` → AIRWARN_SMTP_PORT)."""
@@ -83,6 +96,8 @@ def stack_env(kafka_bootstrap: str, database_template: str, **settings: object) 
         "AIRWARN_OUTBOX_POLL_SECONDS": "0.1",
         "AIRWARN_DELIVERY_EVERY_SECONDS": "0.2",
         "AIRWARN_LOG_LEVEL": "WARNING",
+        "AIRWARN_AUDIT_KEYS_FILE": str(_audit_dir() / "audit-keys.json"),
+        "AIRWARN_AUDIT_ANCHOR_DIR": str(_audit_dir() / "anchors"),
     }
     env.update({f"AIRWARN_{name.upper()}": str(value) for name, value in settings.items()})
     return env

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from services.forecast.adapters.orm import messaging
 from shared.db.audit import verify
+from shared.db.audit_keys import KeyRing
 from shared.db.engine import make_engine, make_session_factory
 from shared.db.migrate import upgrade
 from shared.db.uow import SqlUnitOfWork
@@ -26,6 +27,7 @@ from shared.observability import context
 pytestmark = pytest.mark.postgres
 SERVICE = "forecast"
 TABLE = "forecast_audit_log"
+KEYS = KeyRing.generate("test-key")
 
 
 async def _admin(url: str, statement: str) -> None:
@@ -60,7 +62,9 @@ async def _append(engine: AsyncEngine, worker: int, transactions: int) -> None:
     sessions = make_session_factory(engine)
     context.actor.set(f"agency:worker-{worker}")  # this task's own context
     for n in range(transactions):
-        async with SqlUnitOfWork(sessions, messaging, source="/airwarn/forecast") as uow:
+        async with SqlUnitOfWork(
+            sessions, messaging, source="/airwarn/forecast", audit_keys=KEYS
+        ) as uow:
             await uow.record("forecast", f"{worker}-{n}", "accepted", None, {"n": n})
             await uow.record("duty-fault", f"{worker}-{n}", "opened", None, {"n": n})
             await uow.commit()
@@ -78,7 +82,7 @@ async def test_concurrent_transactions_make_one_unbroken_chain(
     started = time.perf_counter()
     await asyncio.gather(*(_append(engine, w, transactions) for w in range(workers)))
     elapsed = time.perf_counter() - started
-    report = await verify(database, SERVICE)
+    report = await verify(database, SERVICE, KEYS)
     assert report.intact, report.line()
     assert report.entries == workers * transactions * 2
     async with engine.connect() as connection:
@@ -112,7 +116,7 @@ async def test_the_trigger_refuses_changes(
     await _append(engine, 0, 2)
     with pytest.raises(DBAPIError, match=f"{TABLE} is append-only: (UPDATE|DELETE|TRUNCATE)"):
         await _sql(engine, statement)
-    report = await verify(database, SERVICE)
+    report = await verify(database, SERVICE, KEYS)
     assert (report.intact, report.entries) == (True, 4)
 
 
@@ -126,11 +130,11 @@ async def test_tampering_with_the_trigger_dropped_is_still_caught(
         f'UPDATE {TABLE} SET "after" = CAST(:after AS json) WHERE seq = 4',
         after='{"n": 41}',
     )
-    report = await verify(database, SERVICE)
+    report = await verify(database, SERVICE, KEYS)
     assert report.broken is not None
-    assert (report.broken.seq, report.broken.problem[:13]) == (4, "hash mismatch")
+    assert (report.broken.seq, report.broken.problem[:12]) == (4, "MAC mismatch")
 
     await _sql(engine, f"DELETE FROM {TABLE} WHERE seq = 2")
-    report = await verify(database, SERVICE)
+    report = await verify(database, SERVICE, KEYS)
     assert report.broken is not None
     assert report.broken.seq == 2 and report.broken.problem.startswith("gap: seq 2 missing")
