@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, insert, select, update
+from sqlalchemy import Table, delete, false, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.alerting.adapters.orm import (
@@ -41,16 +42,20 @@ class WarningRepository:
             for row in rows
         }
 
-    async def put_latest_forecast(self, forecast: MemberForecast) -> None:
-        # One upsert, not a read, a delete and an insert: an older forecast, or the one
-        # already kept, leaves the row as it is.
+    async def put_latest_forecast(self, forecast: MemberForecast) -> bool:
+        """Keep ``forecast`` as the area's latest applied one unless a forecast issued later
+        was kept already; True when kept (rules §4.1 step 1: an older one changes nothing).
+
+        One conditional upsert, so the comparison and the write are atomic: on PostgreSQL a
+        concurrent writer waits on the row and then re-checks the condition against what
+        committed; SQLite has one writer at a time."""
         upsert = insert_for(self._session, latest_forecasts).values(
             area=forecast.area,
             forecast_id=forecast.forecast_id,
             issued_at=forecast.issued_at,
             days=[d.model_dump(mode="json") for d in forecast.days],
         )
-        await self._session.execute(
+        kept = await self._session.execute(
             upsert.on_conflict_do_update(
                 index_elements=[latest_forecasts.c.area],
                 set_={
@@ -58,12 +63,26 @@ class WarningRepository:
                     "issued_at": upsert.excluded.issued_at,
                     "days": upsert.excluded.days,
                 },
-                where=and_(
-                    latest_forecasts.c.issued_at <= upsert.excluded.issued_at,
-                    latest_forecasts.c.forecast_id != upsert.excluded.forecast_id,
-                ),
-            )
+                where=latest_forecasts.c.issued_at <= upsert.excluded.issued_at,
+            ).returning(latest_forecasts.c.area)
         )
+        return kept.first() is not None
+
+    async def lock_areas(self, *areas: str) -> None:
+        """Hold the areas' decision locks until the transaction ends, in the order given.
+
+        Whoever changes an area's proposals or warning takes its lock first, so reading the
+        pending proposals and the warning in force and acting on them cannot interleave with
+        another decision for the area. Callers lock a region before its districts, and only
+        a holder of the region's lock takes more than one district: no cycle, no deadlock.
+        PostgreSQL: transaction-scoped advisory locks; SQLite: its single write lock."""
+        dialect = (await self._session.connection()).dialect.name
+        if dialect == "postgresql":
+            for area in areas:
+                await self._session.execute(select(func.pg_advisory_xact_lock(_area_key(area))))
+        elif dialect == "sqlite" and areas:
+            # a write that changes nothing takes the write lock a deferred transaction lacks
+            await self._session.execute(delete(own_levels).where(false()))
 
     async def own(self, area: str) -> tuple[OwnWarning, str] | None:
         row = (
@@ -119,11 +138,21 @@ class WarningRepository:
     async def add_proposal(self, proposal: Proposal) -> None:
         await self._session.execute(insert(proposals).values(**_proposal_row(proposal)))
 
-    async def save_proposal(self, proposal: Proposal) -> None:
+    async def settle(self, proposal: Proposal) -> bool:
+        """Store the decision on ``proposal`` (its new status and who, when, why) only if
+        it is still pending; False when another decision came first.
+
+        One conditional UPDATE, the row count checked: of concurrent approvals, rejections
+        and supersessions of one proposal exactly one changes the row (PostgreSQL: the others
+        wait on the row lock, then find it no longer pending)."""
         row = _proposal_row(proposal)
-        await self._session.execute(
-            update(proposals).where(proposals.c.proposal_id == proposal.proposal_id).values(**row)
+        settled = await self._session.execute(
+            update(proposals)
+            .where(proposals.c.proposal_id == proposal.proposal_id, proposals.c.status == "pending")
+            .values(**row)
+            .returning(proposals.c.proposal_id)
         )
+        return settled.first() is not None
 
     async def proposal(self, proposal_id: str) -> Proposal | None:
         row = (
@@ -194,6 +223,13 @@ async def _upsert(session: AsyncSession, table: Table, *, area: str, **values: A
             index_elements=[table.c.area],
             set_={name: upsert.excluded[name] for name in values},
         )
+    )
+
+
+def _area_key(area: str) -> int:
+    # namespaced, so an area's lock never collides with another service's advisory lock
+    return int.from_bytes(
+        hashlib.sha256(f"airwarn-alerting-area:{area}".encode()).digest()[:8], "big", signed=True
     )
 
 

@@ -56,14 +56,57 @@ async def record_forecast(
     forecast: ForecastIssued, uow: AlertingUnitOfWork, policy: Policy = Policy()
 ) -> None:
     """Fold a forecast or observation into the series, then decide (rules §4.1)."""
+    place = AREAS[forecast.area]
+    # The decision locks first: a district's forecast may go on to its region's derived
+    # series, so the region is locked before the district (see WarningRepository.lock_areas).
+    if forecast.kind == "observation" or place.kind == "region":
+        await uow.warnings.lock_areas(forecast.area)
+    else:
+        await uow.warnings.lock_areas(place.region, forecast.area)
+    await _record(forecast, uow, policy)
+
+
+async def _record(forecast: ForecastIssued, uow: AlertingUnitOfWork, policy: Policy) -> None:
+    """``record_forecast`` with the area's lock (and its region's) already held."""
     dates = [day.date for day in forecast.days]
     since = local_today(forecast.issued_at) - dt.timedelta(days=policy.history_days)
     if forecast.kind == "observation":
         current = await uow.series.days(forecast.area, since=min(dates), until=max(dates))
-    else:
-        # A forecast's decision needs the history too: one read for both, not two.
-        current = await uow.series.days(forecast.area, since=min(since, min(dates)))
-    changed = series.apply(current, forecast)
+        await _apply(forecast, current, None, uow)
+        return
+    latest = (await uow.warnings.latest_forecasts([forecast.area])).get(forecast.area)
+    applied_at = latest.issued_at if latest else None
+    # Rules §4.1 step 1 (Decision): a forecast issued before the one already applied to
+    # the area changes no date at all, so it is not even read against the series.
+    if series.stale(forecast.kind, forecast.issued_at, applied_at):
+        return
+    kept = await uow.warnings.put_latest_forecast(
+        MemberForecast(
+            forecast.area, forecast.forecast_id, forecast.issued_at, tuple(forecast.days)
+        )
+    )
+    if not kept:
+        return  # a newer forecast was kept in the meantime: this one is stale after all
+    # A forecast's decision needs the history too: one read for both, not two.
+    current = await uow.series.days(forecast.area, since=min(since, min(dates)))
+    changed = await _apply(forecast, current, applied_at, uow)
+    stored = current | {day.date: day for day in changed}
+    window = {date: stored[date] for date in sorted(stored) if date >= since}
+    await _decide_own(
+        forecast.area, forecast.forecast_id, forecast.issued_at, set(dates), window, uow, policy
+    )
+    area = AREAS[forecast.area]
+    if area.kind == "district":
+        await _derive_region(area.region, forecast, uow, policy)
+
+
+async def _apply(
+    forecast: ForecastIssued,
+    current: dict[dt.date, SeriesDay],
+    applied_at: dt.datetime | None,
+    uow: AlertingUnitOfWork,
+) -> list[SeriesDay]:
+    changed = series.apply(current, forecast, applied_at)
     await uow.series.save(changed)
     if changed:
         replaced = [current[d.date] for d in changed if d.date in current]
@@ -74,24 +117,7 @@ async def record_forecast(
             {"days": replaced} if replaced else None,
             {"days": changed},
         )
-    if forecast.kind == "observation":
-        return
-    latest = (await uow.warnings.latest_forecasts([forecast.area])).get(forecast.area)
-    if latest is not None and latest.issued_at > forecast.issued_at:
-        return  # an older forecast changes nothing
-    await uow.warnings.put_latest_forecast(
-        MemberForecast(
-            forecast.area, forecast.forecast_id, forecast.issued_at, tuple(forecast.days)
-        )
-    )
-    stored = current | {day.date: day for day in changed}
-    window = {date: stored[date] for date in sorted(stored) if date >= since}
-    await _decide_own(
-        forecast.area, forecast.forecast_id, forecast.issued_at, set(dates), window, uow, policy
-    )
-    area = AREAS[forecast.area]
-    if area.kind == "district":
-        await _derive_region(area.region, forecast, uow, policy)
+    return changed
 
 
 async def _derive_region(
@@ -110,7 +136,7 @@ async def _derive_region(
     days = derived_days(codes, latest, trigger.issued_at)
     if not days:
         return
-    await record_forecast(
+    await _record(
         ForecastIssued(
             area=region,
             forecast_id=f"{DERIVED}{trigger.forecast_id}",
@@ -202,6 +228,8 @@ async def _propose(
     *,
     trigger: Cause,
 ) -> list[Proposal]:
+    # The caller holds the area's lock (record_forecast, submit_advisory, approve): the
+    # pending proposals and the warning read here stay as read until this commits.
     for stale in await uow.warnings.proposals(area=area, status="pending"):
         await _supersede(stale, uow)
     published = await uow.warnings.published(area)
@@ -278,6 +306,9 @@ async def submit_advisory(
     districts = (
         [a.code for a in members(advisory.area)] if advisory.area in REGIONS else [advisory.area]
     )
+    # Several districts: the region first (WarningRepository.lock_areas, the lock order).
+    region = advisory.area if advisory.area in REGIONS else AREAS[advisory.area].region
+    await uow.warnings.lock_areas(*([region] if len(districts) > 1 else []), *districts)
     made: list[Proposal] = []
     for district in districts:
         target = await _target(district, advisory.issued_at, "advisory", uow)
@@ -296,7 +327,8 @@ async def approve(
     reason: str | None = None,
     at: dt.datetime | None = None,
 ) -> Proposal:
-    """Approve a pending proposal: the warning action is taken and announced."""
+    """Approve a pending proposal: the warning action is taken and announced, exactly once
+    (a concurrent approval, rejection or supersession of it gets ``Conflict``)."""
     proposal = await _pending(proposal_id, principal, uow)
     now = at or dt.datetime.now(dt.UTC)
     warning_id = str(uuid.uuid4())
@@ -310,7 +342,7 @@ async def approve(
         warning_id=warning_id,
         late=late,
     )
-    await uow.warnings.save_proposal(approved)
+    await _settle(approved, uow)
     await uow.record("proposal", proposal_id, "approved", proposal, approved)
     was = await uow.warnings.published(proposal.area)
     now_in_force = (
@@ -350,6 +382,8 @@ async def approve(
         ),
     )
     if AREAS[proposal.area].kind == "region":
+        # the region's lock is held: its districts may follow (the lock order)
+        await uow.warnings.lock_areas(*(district.code for district in members(proposal.area)))
         for district in members(proposal.area):
             target = await _target(district.code, proposal.cause_at, "region", uow)
             await _propose(
@@ -369,7 +403,7 @@ async def reject(
     rejected = replace(
         proposal, status="rejected", decided_by=principal.name, decided_at=now, reason=reason
     )
-    await uow.warnings.save_proposal(rejected)
+    await _settle(rejected, uow)
     await uow.record("proposal", proposal_id, "rejected", proposal, rejected)
     for later in await uow.warnings.proposals(batch_id=proposal.batch_id, status="pending"):
         await _supersede(later, uow)
@@ -378,8 +412,19 @@ async def reject(
 
 async def _supersede(proposal: Proposal, uow: AlertingUnitOfWork) -> None:
     superseded = replace(proposal, status="superseded")
-    await uow.warnings.save_proposal(superseded)
-    await uow.record("proposal", proposal.proposal_id, "superseded", proposal, superseded)
+    # Conditional like every decision: one decided meanwhile keeps its decision.
+    if await uow.warnings.settle(superseded):
+        await uow.record("proposal", proposal.proposal_id, "superseded", proposal, superseded)
+
+
+async def _settle(decided: Proposal, uow: AlertingUnitOfWork) -> None:
+    """The decision's first write: the area's lock, then the proposal's row changed only if
+    still pending, so of concurrent decisions exactly one goes on; the rest did nothing."""
+    await uow.warnings.lock_areas(decided.area)
+    if not await uow.warnings.settle(decided):
+        now = await uow.warnings.proposal(decided.proposal_id)
+        status = now.status if now else "gone"
+        raise Conflict(f"proposal {decided.proposal_id} is already {status}")
 
 
 async def _pending(proposal_id: str, principal: Principal, uow: AlertingUnitOfWork) -> Proposal:
