@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import tempfile
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
@@ -17,6 +19,7 @@ from shared.bus.memory import InMemoryBus
 from shared.contracts.envelope import Event, RawMessage, new_event
 from shared.contracts.payloads import DayValues, ForecastIssued
 from shared.contracts.topics import FORECAST_ISSUED, Topic
+from shared.db.audit_keys import KeyRing
 from shared.db.engine import make_engine
 from shared.db.tables import messaging_tables
 from shared.db.uow import SqlUnitOfWork
@@ -82,6 +85,8 @@ async def contract_runtime(bus: Bus, database_url: str, topic: Topic) -> Service
         uow_class=SqlUnitOfWork,
         subscriptions=[Subscription(topic, "record", record_effect)],
         outbox_poll_seconds=0.05,
+        audit_keys=KeyRing.generate(),
+        anchor_dir=Path(tempfile.mkdtemp(prefix="airwarn-contract-anchors-")),
     )
     await runtime.start(migrate=False, consume=False)
     return runtime
