@@ -4,8 +4,6 @@ for a while, and an SMTP server (aiosmtpd). Everything arrives, once, in order."
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 import socket
 from collections.abc import AsyncIterator
@@ -18,6 +16,7 @@ import uvicorn
 from aiosmtpd.controller import Controller
 from fastapi import FastAPI, Request, Response
 from lxml import etree
+from standardwebhooks import Webhook, WebhookVerificationError
 
 from services.app import build_app
 from shared.contracts.envelope import new_event
@@ -27,6 +26,8 @@ from tests.conftest import eventually
 from tests.e2e.support import warning
 
 OFFICE = {"authorization": "Bearer dev-office-duty"}
+AGENCY_SECRET = "whsec_" + "YWdlbmN5LXNpZ25pbmcta2V5LTMyLWJ5dGVzLWxvbmc="
+WUXI_SECRET = "whsec_" + "d3V4aS1nb3Zlcm5tZW50LXNpZ25pbmcta2V5LTMyYg=="
 
 
 def free_port() -> int:
@@ -96,6 +97,7 @@ async def system(tmp_path: Path, smtp: Any) -> AsyncIterator[tuple[FastAPI, http
         delivery_every_seconds=0.05,
         delivery_first_retry_seconds=0.05,
         smtp_port=port,
+        webhook_allow_hosts=("127.0.0.1",),  # the local receiver (loopback is refused)
     )
     app = build_app(settings, SERVICE_NAMES)
     async with app.router.lifespan_context(app):
@@ -123,7 +125,7 @@ async def test_a_webhook_down_for_a_while_gets_everything_in_order_once(
         channel="webhook",
         address=url,
         areas=["main-metro"],
-        secret="s3cret",
+        secret=AGENCY_SECRET,
     )
     await subscribe(
         client,
@@ -142,6 +144,7 @@ async def test_a_webhook_down_for_a_while_gets_everything_in_order_once(
         areas=["500238"],
         min_level="red",
         district_government="500238",
+        secret=WUXI_SECRET,
     )
     changes = [
         warning("500106", "issue", "yellow", None, "ep-d"),
@@ -159,25 +162,22 @@ async def test_a_webhook_down_for_a_while_gets_everything_in_order_once(
     assert len(hook.received) == 5, "nothing twice"
     # the agency subscribed to main-metro, signing with its secret
     agency = [
-        (b["msg_type"], b["level"])
-        for b, h, raw in hook.received
-        if h["x-airwarn-signature"] == _sign("s3cret", raw)
+        (b["msg_type"], b["level"]) for b, h, raw in hook.received if _signed(AGENCY_SECRET, raw, h)
     ]
     assert agency == [("Alert", "yellow"), ("Update", "orange"), ("Cancel", None)]
     # Wuxi's government asked only for red in Wuxi, but an orange district warning
     # anywhere is copied to every district government (§3), and so is its end
-    government = [
-        b["msg_type"] for b, h, raw in hook.received if h["x-airwarn-signature"] == _sign("", raw)
-    ]
+    government = [b["msg_type"] for b, h, raw in hook.received if _signed(WUXI_SECRET, raw, h)]
     assert government == ["Update", "Cancel"]
     assert len({h["idempotency-key"] for _, h, _ in hook.received}) == 5
+    assert all(h["webhook-id"] == h["idempotency-key"] for _, h, _ in hook.received)
 
     await eventually(lambda: len(mailbox.messages) == 2, what="the upgrade and lift by email")
     assert b"Subject:" in mailbox.messages[0]
 
     bulletins = (await client.get("/notify/bulletins", params={"area": "500106"})).json()
     first = bulletins[-1]["bulletin_id"]
-    log = (await client.get(f"/notify/bulletins/{first}/deliveries")).json()
+    log = (await client.get(f"/notify/bulletins/{first}/deliveries", headers=OFFICE)).json()
     webhook_log = [d for d in log if d["attempts"] > 1]
     assert webhook_log and webhook_log[0]["status"] == "delivered"
     assert webhook_log[0]["last_status"] == 204 and webhook_log[0]["latency_ms"] is not None
@@ -198,13 +198,24 @@ async def test_a_webhook_down_for_a_while_gets_everything_in_order_once(
     ]
 
 
-def _sign(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def _signed(secret: str, body: bytes, headers: dict[str, str]) -> bool:
+    """Whether the Standard Webhooks signature verifies with ``secret``."""
+    try:
+        Webhook(secret).verify(body, headers, json_parse=False)
+    except WebhookVerificationError:
+        return False
+    return True
 
 
 async def test_bad_subscriptions_are_refused(system: tuple[FastAPI, httpx.AsyncClient]) -> None:
     _, client = system
-    body = {"name": "x", "channel": "webhook", "address": "ftp://nowhere", "areas": ["all"]}
+    body = {
+        "name": "x",
+        "channel": "webhook",
+        "address": "ftp://nowhere",
+        "areas": ["all"],
+        "secret": AGENCY_SECRET,
+    }
     refused = await client.post("/notify/subscriptions", json=body, headers=OFFICE)
     assert refused.status_code == 422 and "address" in refused.text
     unknown = {**body, "address": "http://x", "areas": ["500199"]}
@@ -232,14 +243,20 @@ async def test_a_unit_gets_notices_of_its_own_tasks(
             "channel": "webhook",
             "address": url,
             "unit": "public-security-bureau",
-            "secret": "k",
+            "secret": AGENCY_SECRET,
         },
         headers={"authorization": "Bearer dev-unit-public-security-bureau"},
     )
     assert own.status_code == 201, own.text
     other = await client.post(
         "/notify/subscriptions",
-        json={"name": "x", "channel": "webhook", "address": url, "unit": "transport-bureau"},
+        json={
+            "name": "x",
+            "channel": "webhook",
+            "address": url,
+            "unit": "transport-bureau",
+            "secret": AGENCY_SECRET,
+        },
         headers={"authorization": "Bearer dev-unit-public-security-bureau"},
     )
     assert other.status_code == 403
@@ -257,7 +274,7 @@ async def test_a_unit_gets_notices_of_its_own_tasks(
     assert len(hook.received) == 1, "one notice per unit and warning action, no bulletins"
     notice, headers, raw = hook.received[0]
     assert notice["unit"] == "public-security-bureau" and notice["area"] == "500107"
-    assert headers["x-airwarn-signature"] == _sign("k", raw)
+    assert _signed(AGENCY_SECRET, raw, headers)
     measures = {t["measure_id"] for t in notice["tasks"]}
     assert measures and all(t["action"] == "assign" for t in notice["tasks"])
     board = (
