@@ -40,6 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="approve each proposal at once",
     )
     replay.add_argument("--out", type=Path, help="write each bulletin's CAP XML to this folder")
+    topics = commands.add_parser("topics", help="the declared Kafka topics")
+    topics.add_argument("topics_command", choices=["ensure"], help="create what is missing")
     migrate = commands.add_parser("migrate", help="upgrade the services' databases to head")
     migrate.add_argument("services", nargs="*", metavar="SERVICE", help="default: all")
     _audit_parser(commands)
@@ -82,6 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             logging.getLogger("airwarn").info("migrated", extra={"service": name})
         return 0
 
+    if args.command == "topics":
+        return _topics_ensure(settings)
+
     import uvicorn
 
     from services.app import build_app
@@ -117,6 +122,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     host = args.host or settings.http_host
     port = args.port or settings.http_port
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+    return 0
+
+
+def _topics_ensure(settings: Any) -> int:
+    """Each declared topic and its .dlq twin, created with the configured partitions."""
+    import asyncio
+
+    from shared.bus.topics import PartitionMismatch, ensure_topics
+
+    try:
+        done = asyncio.run(ensure_topics(settings.kafka_bootstrap, settings.kafka_partitions))
+    except PartitionMismatch as exc:
+        print(f"airwarn topics ensure: {exc}", file=sys.stderr)
+        return 1
+    for name in done.created:
+        print(f"created {name}")
+    for name in done.existing:
+        print(f"existing {name}")
     return 0
 
 

@@ -329,13 +329,17 @@ cmd_start() {
 
     cmd_fetch
     started=$SECONDS
-    # Fresh state for every run.
-    rm -rf "$DATA_DIR"
-    rm -f "$SERVER_PROPS" "$BROKER_LOG" "$BROKER_OUT" "$RUN_DIR/format.log"
+    # Never wipe data: a broker started again keeps its topics, messages and offsets.
+    # Storage is formatted only when it never was (no meta.properties yet).
+    rm -f "$SERVER_PROPS" "$RUN_DIR/format.log"
     mkdir -p "$RUN_DIR" "$DATA_DIR"
     render_config
     java_opts
-    format_storage
+    if [[ -f "$DATA_DIR/meta.properties" ]]; then
+        log "keeping the existing data in $DATA_DIR"
+    else
+        format_storage
+    fi
     log "starting Kafka $KAFKA_VERSION on $BOOTSTRAP (run dir $RUN_DIR)"
     launch
     pid="$(<"$PID_FILE")"

@@ -16,15 +16,11 @@ from aiokafka import (
     ConsumerRebalanceListener,
     TopicPartition,
 )
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import (
-    CommitFailedError,
-    IllegalStateError,
-    TopicAlreadyExistsError,
-)
+from aiokafka.errors import CommitFailedError, IllegalStateError
 
 from shared.bus.base import EventHandler
 from shared.bus.dispatch import Dispatcher
+from shared.bus.topics import ensure_topics
 from shared.contracts.envelope import Event, RawMessage, encode
 from shared.contracts.topics import TOPICS, Topic
 from shared.observability import metrics
@@ -77,20 +73,17 @@ class KafkaBus:
         return True
 
     async def ensure_topics(self, topics: Iterable[Topic] = TOPICS.values()) -> None:
-        """Create each topic and its DLQ twin, partitioned for per-area keys."""
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=self.client_id)
-        await admin.start()
-        try:
-            existing = set(await admin.list_topics())
-            names = [n for t in topics for n in (t.name, t.dlq) if n not in existing]
-            if names:
-                new = [
-                    NewTopic(n, num_partitions=self.partitions, replication_factor=1) for n in names
-                ]
-                with contextlib.suppress(TopicAlreadyExistsError):
-                    await admin.create_topics(new)
-        finally:
-            await admin.close()
+        """Create each topic and its DLQ twin, partitioned for per-area keys: the same
+        routine as ``airwarn topics ensure`` (shared.bus.topics), called explicitly."""
+        # As before: what exists is left as it is (`airwarn topics ensure` refuses a
+        # partition count that differs; services starting do not).
+        await ensure_topics(
+            self.bootstrap,
+            self.partitions,
+            topics,
+            client_id=self.client_id,
+            refuse_mismatch=False,
+        )
 
     @property
     def producer(self) -> AIOKafkaProducer:
