@@ -54,6 +54,7 @@ _DESCRIPTIONS: dict[int, str] = {
     403: "the token's role (or district, or unit) may not do this",
     404: "nothing by that id or code",
     409: "contradicts what is already recorded",
+    412: "If-Match names a version that is no longer current: read the thing again",
     413: "the request body is larger than AIRWARN_MAX_BODY_BYTES",
     415: "the request body is in a media type this route does not take",
     422: "the request breaks a rule of the plan or of the contract; the detail names it",

@@ -13,6 +13,15 @@ class Conflict(ValueError):
     """A request that contradicts what is already recorded (HTTP 409)."""
 
 
+class StaleWrite(Conflict):
+    """A conditional write found the row changed since it was read (HTTP 409 if it gets
+    that far; a bus handler is retried on fresh state, never dead-lettered)."""
+
+
+class PreconditionFailed(Conflict):
+    """The caller's ``If-Match`` names a version that is no longer current (HTTP 412)."""
+
+
 class NotFound(LookupError):
     """The thing asked for does not exist (HTTP 404)."""
 

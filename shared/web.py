@@ -19,6 +19,7 @@ from shared.errors import (
     Conflict,
     Forbidden,
     NotFound,
+    PreconditionFailed,
     Rejected,
     Unauthenticated,
     UnsupportedMediaType,
@@ -106,6 +107,9 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def conflict(_request: Request, exc: Exception) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=409)
 
+    async def stale(_request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=412)
+
     async def not_found(_request: Request, exc: Exception) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=404)
 
@@ -149,6 +153,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(Rejected, rejected)
     app.add_exception_handler(Conflict, conflict)
+    app.add_exception_handler(PreconditionFailed, stale)
     app.add_exception_handler(NotFound, not_found)
     app.add_exception_handler(Unauthenticated, unauthenticated)
     app.add_exception_handler(Forbidden, forbidden)

@@ -43,6 +43,8 @@ tasks = Table(
     Column("completed_at", UtcDateTime(), nullable=True),
     Column("stood_down_at", UtcDateTime(), nullable=True),
     Column("reminded_at", UtcDateTime(), nullable=True),
+    # optimistic concurrency: every write is UPDATE ... WHERE version = <the one read>
+    Column("version", Integer, nullable=False, server_default="1"),
     Index("ix_response_tasks_unit", "unit", "status"),
     Index("ix_response_tasks_episode", "episode_id"),
     Index("ix_response_tasks_area", "area", "status"),

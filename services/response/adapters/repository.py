@@ -2,15 +2,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import fields
-from typing import Any
+from dataclasses import fields, replace
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import CursorResult, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.response.adapters.orm import responses, tasks
 from services.response.domain.model import Response
 from services.response.domain.tasks import Task
+from shared.errors import StaleWrite
 
 
 class ResponseRepository:
@@ -58,17 +59,37 @@ class ResponseRepository:
         row = (await self._session.execute(query)).first()
         return _to_response(row) if row else None
 
-    async def save_tasks(self, changed: Iterable[Task]) -> None:
+    async def save_tasks(self, changed: Iterable[Task]) -> list[Task]:
+        """Store ``changed`` and return it as stored: a new task (version 0) is inserted at
+        version 1; a stored one is rewritten only if it is still at the version it was read
+        at (:class:`StaleWrite` otherwise), never deleted and inserted again, so a write
+        racing another (a unit completing a task while a warning change stands it down)
+        can never silently undo it."""
         # the last change of a task wins, as when each was written in turn
-        rows = list({task.task_id: _row(task) for task in changed}.values())
-        if not rows:
-            return
-        # A level's tasks come by the dozen: one delete and one multi-row insert, not two
-        # statements per task (the response hot path, see bench/).
-        await self._session.execute(
-            delete(tasks).where(tasks.c.task_id.in_([row["task_id"] for row in rows]))
+        latest = list({task.task_id: task for task in changed}.values())
+        new = [replace(task, version=1) for task in latest if task.version == 0]
+        if new:
+            # A level's tasks come by the dozen: one multi-row insert, not one per task
+            # (the response hot path, see bench/).
+            await self._session.execute(insert(tasks), [_row(task) for task in new])
+        return new + [await self.update_task(task) for task in latest if task.version != 0]
+
+    async def update_task(self, task: Task) -> Task:
+        """``UPDATE ... WHERE task_id = :id AND version = :read``, the row count checked."""
+        values = _row(task)
+        del values["task_id"]
+        values["version"] = task.version + 1
+        written = cast(
+            CursorResult[Any],
+            await self._session.execute(
+                update(tasks)
+                .where(tasks.c.task_id == task.task_id, tasks.c.version == task.version)
+                .values(**values)
+            ),
         )
-        await self._session.execute(insert(tasks), rows)
+        if written.rowcount != 1:
+            raise StaleWrite(f"task {task.task_id} changed after version {task.version} was read")
+        return replace(task, version=task.version + 1)
 
     async def task(self, task_id: str) -> Task | None:
         row = (await self._session.execute(select(tasks).where(tasks.c.task_id == task_id))).first()

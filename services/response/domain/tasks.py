@@ -43,6 +43,9 @@ class Task:
     completed_at: dt.datetime | None = None
     stood_down_at: dt.datetime | None = None
     reminded_at: dt.datetime | None = None
+    #: how many times the stored task was written (its ETag); 0: not stored yet. A write
+    #: names the version it read and is refused if the task has moved on since.
+    version: int = 0
 
     @property
     def active(self) -> bool:
@@ -110,6 +113,8 @@ def _assign(
         key = task_id(episode_id, measure.id, unit)
         if key in by_id and by_id[key].status != "stood_down":
             continue  # already assigned in this episode
+        # a stood-down task assigned again is the stored one rewritten, at its version
+        stored = by_id[key].version if key in by_id else 0
         made.append(
             Task(
                 task_id=key,
@@ -124,6 +129,7 @@ def _assign(
                 assigned_at=at,
                 warning_id=change.warning_id,
                 note=measure.title_en,
+                version=stored,
             )
         )
     return made, [_change(t, "assign") for t in made]

@@ -10,9 +10,9 @@ from collections import defaultdict
 from dataclasses import asdict
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from services.response.adapters.report_rendering import chart_png, report_html
 from services.response.domain.inventory import Source, WarningLevel
@@ -22,8 +22,9 @@ from services.response.service_layer import evaluation, handlers, inventory
 from services.response.service_layer.unit_of_work import ResponseUnitOfWork
 from shared.auth import Principal, TokenStore
 from shared.auth.http import bearer
+from shared.contracts.strict import Number, StrictModel
 from shared.error_responses import errors
-from shared.errors import Rejected, UnsupportedMediaType
+from shared.errors import NotFound, PreconditionFailed, Rejected, UnsupportedMediaType
 from shared.runtime import ServiceRuntime
 
 MAX_UPLOAD_BYTES = 5_000_000
@@ -59,6 +60,8 @@ class TaskOut(BaseModel):
     acknowledged_at: dt.datetime | None
     completed_at: dt.datetime | None
     stood_down_at: dt.datetime | None
+    #: the task's version; its ETag is this number in quotes (send it as If-Match)
+    version: int
 
     @classmethod
     def of(cls, task: Task, now: dt.datetime) -> "TaskOut":
@@ -67,15 +70,43 @@ class TaskOut(BaseModel):
         return cls(**values, overdue=task.overdue(now))
 
 
-class NoteIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+def etag(task: Task) -> str:
+    return f'"{task.version}"'
 
+
+def expected_version(if_match: str | None) -> int | None:
+    """The version an ``If-Match`` header names; None for no header or ``*`` (any).
+
+    A task's ETag is strong, so a weak tag (``W/"3"``) never matches (RFC 9110 §13.1.1);
+    neither does a tag that is not one of ours."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    tags = [tag.strip() for tag in if_match.split(",")]
+    for tag in tags:
+        inner = tag[1:-1] if len(tag) >= 2 and tag[0] == tag[-1] == '"' else ""
+        if inner.isdigit() and len(inner) < 10:
+            return int(inner)
+    raise PreconditionFailed(
+        f"If-Match {if_match[:60]!r} names no version of this task: GET it for its ETag"
+    )
+
+
+IfMatch = Annotated[
+    str | None,
+    Header(
+        description='the task\'s ETag as read (e.g. "3"): the change applies only if the '
+        "task is still at that version, else 412. Without it the change applies to the "
+        "task as it is (re-read and worked out once more if a parallel change got in first).",
+        max_length=200,
+    ),
+]
+
+
+class NoteIn(StrictModel):
     note: str | None = Field(default=None, max_length=4000)
 
 
-class SourceIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SourceIn(StrictModel):
     source_id: str = Field(min_length=1, max_length=100)
     name: str
     kind: Literal["enterprise", "mobile", "dust"]
@@ -83,15 +114,13 @@ class SourceIn(BaseModel):
     grade: str
     key_industry: bool = False
     routine: bool = False
-    baseline: dict[Literal["so2", "nox", "pm", "vocs"], float]
+    baseline: dict[Literal["so2", "nox", "pm", "vocs"], Number]
     reductions: dict[
-        Literal["yellow", "orange", "red"], dict[Literal["so2", "nox", "pm", "vocs"], float]
-    ] = {}
+        Literal["yellow", "orange", "red"], dict[Literal["so2", "nox", "pm", "vocs"], Number]
+    ] = Field(default_factory=dict)
 
 
-class InventoryIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class InventoryIn(StrictModel):
     sources: list[SourceIn] = Field(max_length=100_000)
 
 
@@ -137,24 +166,59 @@ def router(runtime: ServiceRuntime[ResponseUnitOfWork], tokens: TokenStore) -> A
                 grouped[task.unit].append(TaskOut.of(task, now))
         return dict(grouped)
 
-    async def _change(task_id: str, action: str, principal: Principal, note: str | None) -> TaskOut:
+    tagged = {
+        "ETag": {"description": "the task's version, for If-Match", "schema": {"type": "string"}}
+    }
+
+    @api.get(
+        "/tasks/{task_id}",
+        response_model=TaskOut,
+        responses={200: {"headers": tagged}, **errors(404)},
+    )
+    async def task(task_id: str, response: Response) -> TaskOut:
+        """One task, with its version as the ``ETag`` to send back as ``If-Match``."""
         async with runtime.uow() as uow:
-            done = await handlers.change_task(task_id, action, principal, uow, note=note)
+            found = await uow.responses.task(task_id)
+        if found is None:
+            raise NotFound(f"no task {task_id}")
+        response.headers["ETag"] = etag(found)
+        return TaskOut.of(found, dt.datetime.now(dt.UTC))
+
+    async def _change(
+        task_id: str,
+        action: str,
+        principal: Principal,
+        note: str | None,
+        if_match: str | None,
+        response: Response,
+    ) -> TaskOut:
+        wanted = expected_version(if_match)
+        async with runtime.uow() as uow:
+            done = await handlers.change_task(
+                task_id, action, principal, uow, note=note, if_version=wanted
+            )
+        response.headers["ETag"] = etag(done)
         return TaskOut.of(done, dt.datetime.now(dt.UTC))
 
-    changes = errors(401, 403, 404, 409, 413)
+    changes = {200: {"headers": tagged}, **errors(401, 403, 404, 409, 412, 413)}
 
     @api.post("/tasks/{task_id}/acknowledge", response_model=TaskOut, responses=changes)
-    async def acknowledge(task_id: str, principal: Caller) -> TaskOut:
-        return await _change(task_id, "acknowledge", principal, None)
+    async def acknowledge(
+        task_id: str, principal: Caller, response: Response, if_match: IfMatch = None
+    ) -> TaskOut:
+        return await _change(task_id, "acknowledge", principal, None, if_match, response)
 
     @api.post("/tasks/{task_id}/progress", response_model=TaskOut, responses=changes)
-    async def progress(task_id: str, body: NoteIn, principal: Caller) -> TaskOut:
-        return await _change(task_id, "progress", principal, body.note)
+    async def progress(
+        task_id: str, body: NoteIn, principal: Caller, response: Response, if_match: IfMatch = None
+    ) -> TaskOut:
+        return await _change(task_id, "progress", principal, body.note, if_match, response)
 
     @api.post("/tasks/{task_id}/complete", response_model=TaskOut, responses=changes)
-    async def complete(task_id: str, body: NoteIn, principal: Caller) -> TaskOut:
-        return await _change(task_id, "complete", principal, body.note)
+    async def complete(
+        task_id: str, body: NoteIn, principal: Caller, response: Response, if_match: IfMatch = None
+    ) -> TaskOut:
+        return await _change(task_id, "complete", principal, body.note, if_match, response)
 
     @api.put(
         "/inventories/{district}",

@@ -19,7 +19,7 @@ from shared.areas import in_chongqing
 from shared.auth import Principal
 from shared.contracts.payloads import ResponseTasks, TaskChange, WarningChanged
 from shared.contracts.topics import RESPONSE_TASKS
-from shared.errors import Forbidden, NotFound
+from shared.errors import Forbidden, NotFound, PreconditionFailed, StaleWrite
 
 HQ_ROLES = ("hq-commander", "office-director", "office-duty")
 REMIND_EVERY = dt.timedelta(hours=1)
@@ -59,6 +59,7 @@ async def on_warning_changed(
                 assigned_at=change.decided_at,
                 warning_id=change.warning_id,
                 note=report.note,
+                version=next((t.version for t in existing if t.task_id == report.task_id), 0),
             )
         )
         announced.append(report)
@@ -110,24 +111,67 @@ async def change_task(
     *,
     note: str | None = None,
     now: dt.datetime | None = None,
+    if_version: int | None = None,
 ) -> Task:
+    """Apply ``action`` to the task as stored; the task as written (its new version).
+
+    With ``if_version`` (the caller's ``If-Match``) the change applies only to that
+    version: :class:`PreconditionFailed` if the task is at another or moves on while this
+    is written. Without it, the change applies to the version read, and if a parallel
+    write gets in between it is worked out once more on the task as that left it (where
+    the rules may then refuse it: completing a task someone completed is a 409) — so no
+    change is ever lost silently."""
+    at = now or dt.datetime.now(dt.UTC)
+    try:
+        task, written, announced = await _write_change(
+            task_id, action, principal, uow, note or "", at, if_version
+        )
+    except StaleWrite as exc:
+        if if_version is not None:
+            raise PreconditionFailed(
+                f"task {task_id} changed while this was applied: read it again"
+            ) from exc
+        # Nothing was written (a 0-row UPDATE) and the transaction goes on: read again,
+        # the other writer's change now visible, and apply once more (a second loss: 409).
+        task, written, announced = await _write_change(
+            task_id, action, principal, uow, note or "", at, None
+        )
+    await uow.record("task", task_id, announced.action, task, written)
+    await _announce(uow, task.area, task.episode_id, task.warning_id, [announced])
+    await uow.commit()
+    return written
+
+
+async def _write_change(
+    task_id: str,
+    action: str,
+    principal: Principal,
+    uow: ResponseUnitOfWork,
+    note: str,
+    at: dt.datetime,
+    if_version: int | None,
+) -> tuple[Task, Task, TaskChange]:
+    """The task as read, as written, and the change to announce."""
     task = await uow.responses.task(task_id)
     if task is None:
         raise NotFound(f"no task {task_id}")
     if not may_change(principal, task):
         raise Forbidden(f"only {task.unit} or HQ may change this task")
-    at = now or dt.datetime.now(dt.UTC)
+    if if_version is not None and task.version != if_version:
+        raise PreconditionFailed(
+            f'task {task_id} is at version {task.version} (ETag "{task.version}"), '
+            f"not {if_version}: read it again and decide on what it is now"
+        )
+    done, announced = _apply(task, action, note, at)
+    return task, await uow.responses.update_task(done), announced
+
+
+def _apply(task: Task, action: str, note: str, at: dt.datetime) -> tuple[Task, TaskChange]:
     if action == "acknowledge":
-        done, announced = task_rules.acknowledge(task, at)
-    elif action == "progress":
-        done, announced = task_rules.report_progress(task, note or "", at)
-    else:
-        done, announced = task_rules.complete(task, note or "", at)
-    await uow.responses.save_tasks([done])
-    await uow.record("task", task_id, announced.action, task, done)
-    await _announce(uow, task.area, task.episode_id, task.warning_id, [announced])
-    await uow.commit()
-    return done
+        return task_rules.acknowledge(task, at)
+    if action == "progress":
+        return task_rules.report_progress(task, note, at)
+    return task_rules.complete(task, note, at)
 
 
 async def remind_overdue(
