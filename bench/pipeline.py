@@ -73,7 +73,13 @@ async def prepare(client: httpx.AsyncClient, stack: Stack, sink: Sink) -> None:
     made = await client.post(
         f"{stack.urls['notify']}/notify/subscriptions",
         headers=OFFICE,
-        json={"name": "bench sink", "channel": "webhook", "address": sink.url, "areas": ["all"]},
+        json={
+            "name": "bench sink",
+            "channel": "webhook",
+            "address": sink.url,
+            "areas": ["all"],
+            "secret": "whsec_" + "YmVuY2gtc2luay1zaWduaW5nLWtleS0zMi1ieXRlcyE=",
+        },
     )
     made.raise_for_status()
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)

@@ -219,6 +219,7 @@ async def start(
         "AIRWARN_DATABASE_URL": database_url,
         "AIRWARN_ALERTING_AUTO_APPROVE": "true",
         "AIRWARN_LOG_LEVEL": "WARNING",
+        "AIRWARN_WEBHOOK_ALLOW_HOSTS": "127.0.0.1",  # the bench's local sink
         "AIRWARN_AUDIT_KEYS_FILE": str(keys_file),
         "AIRWARN_AUDIT_ANCHOR_DIR": str(workdir / "audit-anchors"),
         **(env or {}),

@@ -96,6 +96,7 @@ def stack_env(kafka_bootstrap: str, database_template: str, **settings: object) 
         "AIRWARN_OUTBOX_POLL_SECONDS": "0.1",
         "AIRWARN_DELIVERY_EVERY_SECONDS": "0.2",
         "AIRWARN_LOG_LEVEL": "WARNING",
+        "AIRWARN_WEBHOOK_ALLOW_HOSTS": "127.0.0.1",  # the tests' local receivers
         "AIRWARN_AUDIT_KEYS_FILE": str(_audit_dir() / "audit-keys.json"),
         "AIRWARN_AUDIT_ANCHOR_DIR": str(_audit_dir() / "anchors"),
     }

@@ -18,6 +18,8 @@ from shared.settings import SERVICE_NAMES, load_settings
 
 @asynccontextmanager
 async def embedded(tmp_path: Path, **overrides: Any) -> AsyncIterator[FastAPI]:
+    # the tests' webhook receivers listen on loopback, which production refuses
+    overrides.setdefault("webhook_allow_hosts", ("127.0.0.1",))
     settings = load_settings(bus="memory", var_dir=tmp_path, outbox_poll_seconds=0.05, **overrides)
     made = build_app(settings, SERVICE_NAMES)
     async with made.router.lifespan_context(made):

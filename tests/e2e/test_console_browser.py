@@ -86,6 +86,7 @@ def system(tmp_path: Path) -> Iterator[str]:
         "AIRWARN_OUTBOX_POLL_SECONDS": "0.1",
         "AIRWARN_DELIVERY_EVERY_SECONDS": "0.2",
         "AIRWARN_LOG_LEVEL": "WARNING",
+        "AIRWARN_WEBHOOK_ALLOW_HOSTS": "127.0.0.1",  # the local receivers
     }
     for name in ("AIRWARN_BUS", "AIRWARN_DATABASE_URL", "AIRWARN_TOKENS_FILE"):
         env.pop(name, None)
@@ -214,7 +215,13 @@ def test_the_duty_officer_approves_an_orange_district_warning_and_sees_its_tasks
     ):
         made = api.post(
             "/notify/subscriptions",
-            json={"name": name, "channel": channel, "address": address, "areas": ["all"]},
+            json={
+                "name": name,
+                "channel": channel,
+                "address": address,
+                "areas": ["all"],
+                "secret": "whsec_" + "dGVzdC1yZWNlaXZlci1zaWduaW5nLWtleS0zMi1ieXRlcw==",
+            },
             headers=bearer("dev-office-duty"),
         )
         assert made.status_code == 201, made.text

@@ -37,7 +37,9 @@ FAST: dict[str, Any] = {
     "outbox_poll_seconds": 0.05,
     "delivery_every_seconds": 0.05,
     "delivery_first_retry_seconds": 0.05,
+    "webhook_allow_hosts": ("127.0.0.1",),  # local receivers (loopback is refused)
 }
+SECRET = "whsec_" + "dGVzdC1yZWNlaXZlci1zaWduaW5nLWtleS0zMi1ieXRlcw=="
 
 
 @asynccontextmanager
@@ -56,7 +58,13 @@ async def subscribe_and_warn(
     made = await client.post(
         "/notify/subscriptions",
         headers=OFFICE,
-        json={"name": "hook", "channel": "webhook", "address": address, "areas": ["500106"]},
+        json={
+            "name": "hook",
+            "channel": "webhook",
+            "address": address,
+            "areas": ["500106"],
+            "secret": SECRET,
+        },
     )
     assert made.status_code == 201, made.text
     change = warning("500106", "issue", "yellow", None, "ep-1").model_copy(
@@ -69,7 +77,9 @@ async def delivery_log(client: httpx.AsyncClient) -> list[dict[str, Any]]:
     bulletins = (await client.get("/notify/bulletins", params={"area": "500106"})).json()
     if not bulletins:
         return []
-    found = await client.get(f"/notify/bulletins/{bulletins[0]['bulletin_id']}/deliveries")
+    found = await client.get(
+        f"/notify/bulletins/{bulletins[0]['bulletin_id']}/deliveries", headers=OFFICE
+    )
     return list(found.json())
 
 

@@ -195,7 +195,13 @@ async def test_metrics_show_lag_per_group_and_deliveries_by_status(
         nowhere = f"http://127.0.0.1:{sock.getsockname()[1]}/hook"
     subscribed = await client.post(
         "/notify/subscriptions",
-        json={"name": "agency", "channel": "webhook", "address": nowhere, "areas": ["all"]},
+        json={
+            "name": "agency",
+            "channel": "webhook",
+            "address": nowhere,
+            "areas": ["all"],
+            "secret": "whsec_" + "dGVzdC1yZWNlaXZlci1zaWduaW5nLWtleS0zMi1ieXRlcw==",
+        },
         headers={"authorization": "Bearer dev-office-duty"},
     )
     assert subscribed.status_code == 201, subscribed.text

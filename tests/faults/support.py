@@ -67,6 +67,7 @@ async def subscribe_webhook(client: httpx.AsyncClient, fs: FaultStack, name: str
             "channel": "webhook",
             "address": fs.sink.url(name),
             "areas": list(STREAMS[name].areas),
+            "secret": "whsec_" + "ZmF1bHQtc3VpdGUtc2lnbmluZy1rZXktMzItYnl0ZXMh",
         },
     )
     assert response.status_code == 201, response.text
@@ -187,7 +188,9 @@ async def pending_deliveries(client: httpx.AsyncClient, fs: FaultStack, name: st
     outcome = await collect(client, fs.urls, STREAMS[name].areas)
     pending = 0
     for bulletin_id in outcome.bulletin_ids:
-        log = await client.get(f"{fs.urls['notify']}/notify/bulletins/{bulletin_id}/deliveries")
+        log = await client.get(
+            f"{fs.urls['notify']}/notify/bulletins/{bulletin_id}/deliveries", headers=OFFICE
+        )
         log.raise_for_status()
         pending += sum(1 for d in log.json() if d["status"] == "pending")
     return pending
@@ -198,7 +201,9 @@ async def check_delivery_log(
 ) -> None:
     """Notify's own record: one delivery per bulletin to the subscriber, delivered."""
     for bulletin_id in final.bulletin_ids:
-        log = await client.get(f"{fs.urls['notify']}/notify/bulletins/{bulletin_id}/deliveries")
+        log = await client.get(
+            f"{fs.urls['notify']}/notify/bulletins/{bulletin_id}/deliveries", headers=OFFICE
+        )
         ours = [d for d in log.json() if d["subscription_id"] == subscription]
         assert [d["status"] for d in ours] == ["delivered"], (
             f"bulletin {bulletin_id} {final.bulletin_ids[bulletin_id]}: deliveries {ours}"

@@ -257,6 +257,7 @@ async def test_poison_on_every_topic_is_dead_lettered_and_consumers_go_on(
             "channel": "webhook",
             "address": fault_stack.sink.url("poison-notices"),
             "unit": UNIT,
+            "secret": "whsec_" + "ZmF1bHQtc3VpdGUtc2lnbmluZy1rZXktMzItYnl0ZXMh",
         },
     )
     assert notices.status_code == 201, notices.text

@@ -26,7 +26,9 @@ async def deliveries(client: httpx.AsyncClient, fs: FaultStack, subscription: st
     outcome = await collect(client, fs.urls, STREAMS[NAME].areas)
     found = []
     for bulletin_id in outcome.bulletin_ids:
-        log = await client.get(f"{fs.urls['notify']}/notify/bulletins/{bulletin_id}/deliveries")
+        log = await client.get(
+            f"{fs.urls['notify']}/notify/bulletins/{bulletin_id}/deliveries", headers=OFFICE
+        )
         found += [d for d in log.json() if d["subscription_id"] == subscription]
     return sorted(found, key=lambda d: d["seq"])
 

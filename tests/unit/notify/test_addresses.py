@@ -132,7 +132,7 @@ def test_the_allow_list_names_hosts_ports_and_networks() -> None:
     assert allowed.refusal("sink.test", ipaddress.ip_address("10.9.9.9"), 5) is None
     assert Destinations().refusal("x", loopback, 80) is not None
     for bad in ("127.0.0.1:0", "127.0.0.1:http", "bad host", "[::1]:99999"):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="allow-list entry"):
             parse_allow_entry(bad)
 
 
