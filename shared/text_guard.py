@@ -4,6 +4,8 @@ a query or a body would otherwise reach the database and come back as a 500."""
 from __future__ import annotations
 
 import json
+import re
+from itertools import accumulate
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -11,6 +13,21 @@ from shared.asgi import ASGIApp, Message, Receive, Scope, Send, send_json_error
 
 _NUL = "\x00"
 _ESCAPED_NUL = b"\\u0000"  # how JSON spells it; a raw NUL byte is not JSON at all
+#: deeper JSON is refused before any parser sees it: json.loads (ours and FastAPI's)
+#: recurses once per level and a 100 000-deep body is a RecursionError, a 500
+MAX_JSON_DEPTH = 64
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+def json_depth(body: bytes) -> int:
+    """How deep ``body``'s arrays and objects nest (brackets inside strings not counted);
+    without recursion, so any body can be measured."""
+    if body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH:
+        return 0  # cannot be too deep: not worth measuring
+    brackets = _STRING.sub(b"", body).translate(None, _NOT_BRACKET)
+    return max(accumulate(_STEP[b] for b in brackets), default=0)
 
 
 def _nul_at(node: Any, where: str) -> str | None:
@@ -69,6 +86,11 @@ class RefuseNul:
             chunks.append(message.get("body", b""))
             more = message.get("more_body", False)
         body = b"".join(chunks)
+        if json_depth(body) > MAX_JSON_DEPTH:
+            await send_json_error(
+                send, 422, f"body: JSON nested deeper than {MAX_JSON_DEPTH} levels is not taken"
+            )
+            return
         where = _body_nul(body)
         if where is not None:
             await self._refuse(send, where)
