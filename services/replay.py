@@ -34,6 +34,7 @@ from shared.contracts.payloads import (
     TaskChange,
     WarningChanged,
 )
+from shared.contracts.strict import StrictModel
 from shared.contracts.topics import BULLETIN_PUBLISHED, RESPONSE_TASKS, WARNING_CHANGED
 from shared.errors import Rejected
 from shared.settings import SERVICE_NAMES, load_settings
@@ -50,8 +51,9 @@ def _known_area(value: str) -> str:
     return value
 
 
-class _Event(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _Event(StrictModel):
+    """Strict (shared.contracts.strict): a concentration is a JSON number, a time an
+    RFC 3339 string with an offset, as in the HTTP API the events go to."""
 
     area: str
     _area = field_validator("area")(_known_area)
@@ -65,6 +67,7 @@ class ForecastEvent(_Event):
 
 
 class ObservationEvent(_Event):
+    # the day's values, validated (strictly) as DayValues by observation_day
     model_config = ConfigDict(extra="allow")
 
     type: Literal["observation"]

@@ -10,16 +10,10 @@ import datetime as dt
 import itertools
 from typing import Annotated, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    field_validator,
-    model_validator,
-)
+from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_validator
 
 from shared.areas import AREAS
+from shared.contracts.strict import Integer, IsoDate, Number, Rfc3339Time, StrictModel
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
@@ -31,9 +25,9 @@ def _supported_year(value: dt.date) -> dt.date:
     return value
 
 
-#: a date, or a time, in the years the system serves
-SupportedDate = Annotated[dt.date, AfterValidator(_supported_year)]
-SupportedTime = Annotated[dt.datetime, AfterValidator(_supported_year)]
+#: a date ("YYYY-MM-DD"), or a time (RFC 3339 with an offset), in the years the system serves
+SupportedDate = Annotated[IsoDate, AfterValidator(_supported_year)]
+SupportedTime = Annotated[Rfc3339Time, AfterValidator(_supported_year)]
 
 WarningLevel = Literal["yellow", "orange", "red"]
 ResponseLevel = Literal["III", "II", "I"]
@@ -41,8 +35,9 @@ Pollutant = Literal["PM2.5", "PM10", "SO2", "NO2", "CO", "O3"]
 EpisodePollutant = Literal["PM2.5", "O3"]
 
 
-class Payload(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class Payload(StrictModel):
+    # strict (shared.contracts.strict): a consumer refuses a lax value (to the DLQ)
+    model_config = ConfigDict(frozen=True)
 
     area: str = Field(description="GB/T 2260 district code or region code; the message key")
 
@@ -54,23 +49,23 @@ class Payload(BaseModel):
         return value
 
 
-class DayValues(BaseModel):
+class DayValues(StrictModel):
     """One area-day (rules §1): 24-h means, O3 as its daily maximum 8-h mean."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(frozen=True)
 
     date: SupportedDate
-    pm25: float | None = Field(default=None, ge=0, description="PM2.5 24-h mean, µg/m³")
-    pm10: float | None = Field(default=None, ge=0, description="PM10 24-h mean, µg/m³")
-    so2: float | None = Field(default=None, ge=0, description="SO2 24-h mean, µg/m³")
-    no2: float | None = Field(default=None, ge=0, description="NO2 24-h mean, µg/m³")
-    co: float | None = Field(default=None, ge=0, description="CO 24-h mean, mg/m³")
-    o3_8h: float | None = Field(default=None, ge=0, description="O3 daily max 8-h mean, µg/m³")
-    o3_1h: float | None = Field(default=None, ge=0, description="O3 daily max 1-h, µg/m³")
-    max_hourly_aqi: int | None = Field(default=None, ge=0, description="highest hourly AQI")
-    aqi: int | None = Field(default=None, ge=0, description="daily AQI (HJ 633-2012)")
-    iaqi: dict[Pollutant, int] | None = None
-    category: int | None = Field(default=None, ge=1, le=6, description="HJ 633 category 1–6")
+    pm25: Number | None = Field(default=None, ge=0, description="PM2.5 24-h mean, µg/m³")
+    pm10: Number | None = Field(default=None, ge=0, description="PM10 24-h mean, µg/m³")
+    so2: Number | None = Field(default=None, ge=0, description="SO2 24-h mean, µg/m³")
+    no2: Number | None = Field(default=None, ge=0, description="NO2 24-h mean, µg/m³")
+    co: Number | None = Field(default=None, ge=0, description="CO 24-h mean, mg/m³")
+    o3_8h: Number | None = Field(default=None, ge=0, description="O3 daily max 8-h mean, µg/m³")
+    o3_1h: Number | None = Field(default=None, ge=0, description="O3 daily max 1-h, µg/m³")
+    max_hourly_aqi: Integer | None = Field(default=None, ge=0, description="highest hourly AQI")
+    aqi: Integer | None = Field(default=None, ge=0, description="daily AQI (HJ 633-2012)")
+    iaqi: dict[Pollutant, Integer] | None = None
+    category: Integer | None = Field(default=None, ge=1, le=6, description="HJ 633 category 1–6")
     primary_pollutants: list[Pollutant] = Field(default_factory=list)
 
 
@@ -80,15 +75,8 @@ class ForecastIssued(Payload):
     forecast_id: str
     kind: Literal["forecast", "observation"] = "forecast"
     source: str = Field(min_length=1, description="who produced it, e.g. city-office")
-    issued_at: SupportedTime = Field(description="issue time, timezone-aware")
+    issued_at: SupportedTime = Field(description="issue time, RFC 3339 with an offset")
     days: list[DayValues] = Field(min_length=1)
-
-    @field_validator("issued_at")
-    @classmethod
-    def _aware(cls, value: dt.datetime) -> dt.datetime:
-        if value.tzinfo is None:
-            raise ValueError("issued_at must carry a timezone offset")
-        return value
 
     @model_validator(mode="after")
     def _ascending_days(self) -> ForecastIssued:
@@ -107,27 +95,27 @@ class WarningChanged(Payload):
     response_level: ResponseLevel | None
     previous_level: WarningLevel | None
     episode_id: str
-    episode_start: dt.date
-    episode_end: dt.date | None
+    episode_start: IsoDate
+    episode_end: IsoDate | None
     primary_pollutant: EpisodePollutant | None
     cause: Literal["forecast", "advisory", "region"]
     cause_ref: str | None = Field(default=None, description="id of the forecast or advisory")
-    cause_at: dt.datetime = Field(description="event time of the input that caused it")
+    cause_at: Rfc3339Time = Field(description="event time of the input that caused it")
     late: bool = False
     issuing_unit: str
     approver: str | None = None
-    decided_at: dt.datetime = Field(description="when the action was approved")
+    decided_at: Rfc3339Time = Field(description="when the action was approved")
 
 
-class TaskChange(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class TaskChange(StrictModel):
+    model_config = ConfigDict(frozen=True)
 
     task_id: str
     measure_id: str
     unit: str
     level: ResponseLevel
     action: Literal["assign", "stand_down", "acknowledge", "progress", "complete", "remind"]
-    due: dt.datetime | None = None
+    due: Rfc3339Time | None = None
     note: str | None = None
 
 
@@ -152,7 +140,7 @@ class BulletinPublished(Payload):
     headline_en: str
     text_zh: str
     text_en: str
-    published_at: dt.datetime
+    published_at: Rfc3339Time
     cap_xml: str = Field(description="the CAP 1.2 message (Alert, Update or Cancel)")
 
 
@@ -164,9 +152,9 @@ class DutyFault(Payload):
     state: Literal["open", "cleared"]
     level: WarningLevel
     latest_forecast_id: str | None
-    latest_issued_at: dt.datetime | None
-    stale_since: dt.datetime
-    detected_at: dt.datetime
+    latest_issued_at: Rfc3339Time | None
+    stale_since: Rfc3339Time
+    detected_at: Rfc3339Time
 
 
 class AuditAnchor(Payload):

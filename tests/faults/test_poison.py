@@ -68,6 +68,8 @@ REASONS = {
     "garbage": ("undecodable: not a CloudEvent", "undecodable: data is not a JSON object"),
     "schema-invalid": ("undecodable: invalid ",),
     "missing-header": ("undecodable: missing CloudEvents header ce_type",),
+    # issue 12: a lax value (an epoch integer for a time) is refused, not coerced
+    "lax-value": ("undecodable: invalid ",),
 }
 DOWNSTREAM = {t.name: f"fault-suite.downstream.{t.name}" for t in (BULLETIN_PUBLISHED, DUTY_FAULT)}
 
@@ -148,10 +150,25 @@ def valid(topic: Topic) -> RawMessage:
     return encode(new_event(topic, sample(topic, AREA_OF[topic.name]), source="/fault-suite"))
 
 
+def _with_epoch_time(node: Any) -> bool:
+    """Replace the first time in ``node`` (a JSON value) with its epoch integer."""
+    items = node.items() if isinstance(node, dict) else enumerate(node)
+    for key, value in list(items):
+        if isinstance(value, str) and len(value) > 19 and value[10:11] == "T":
+            node[key] = int(dt.datetime.fromisoformat(value).timestamp())
+            return True
+        if isinstance(value, dict | list) and _with_epoch_time(value):
+            return True
+    return False
+
+
 def poison(topic: Topic) -> dict[str, RawMessage]:
-    """The three kinds, each with CloudEvents headers of its own (a fresh event id)."""
+    """The four kinds, each with CloudEvents headers of its own (a fresh event id)."""
     area = AREA_OF[topic.name]
     garbage, invalid, missing = valid(topic), valid(topic), valid(topic)
+    lax = valid(topic)
+    lax_data = json.loads(lax.value)
+    assert _with_epoch_time(lax_data), f"{topic.name}: no time to make lax"
     return {
         "garbage": RawMessage(
             topic.name, garbage.key, b"\x89PNG\r\n\x1a\n\x00\xff", garbage.headers
@@ -168,6 +185,7 @@ def poison(topic: Topic) -> dict[str, RawMessage]:
             missing.value,
             tuple(h for h in missing.headers if h[0] != "ce_type"),
         ),
+        "lax-value": RawMessage(topic.name, lax.key, json.dumps(lax_data).encode(), lax.headers),
     }
 
 

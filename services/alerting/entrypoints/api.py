@@ -10,7 +10,7 @@ from dataclasses import asdict
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from services.alerting.domain import rules
 from services.alerting.domain.series import SeriesDay
@@ -22,14 +22,13 @@ from shared.areas import AREAS
 from shared.auth import Principal, TokenStore
 from shared.auth.http import bearer
 from shared.contracts.payloads import DayValues, SupportedDate, SupportedTime
+from shared.contracts.strict import StrictModel
 from shared.error_responses import errors
 from shared.errors import NotFound
 from shared.runtime import ServiceRuntime
 
 
-class AdvisoryIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AdvisoryIn(StrictModel):
     area: str = Field(examples=["500101"])
     level: Literal["yellow", "orange", "red"]
     issuer: str = Field(min_length=1, max_length=100, examples=["southwest-centre"])
@@ -39,9 +38,7 @@ class AdvisoryIn(BaseModel):
     pollutant: Literal["PM2.5", "O3"] | None = None
 
 
-class DecisionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class DecisionIn(StrictModel):
     reason: str | None = Field(default=None, max_length=2000)
 
 

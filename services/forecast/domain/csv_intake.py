@@ -10,7 +10,6 @@ source, kind and issue time make one forecast. Every error names its line.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import re
 from dataclasses import dataclass, field
@@ -22,10 +21,12 @@ from services.forecast.domain.commands import SubmitForecast
 from services.forecast.domain.model import with_units
 from services.forecast.domain.units import FIELDS, check_units
 from shared.contracts.payloads import DayValues
+from shared.contracts.strict import parse_decimal, parse_rfc3339
 from shared.errors import Rejected
 
 REQUIRED = ("area", "issued_at", "date")
 VALUE_COLUMNS = (*FIELDS, "max_hourly_aqi")
+INTEGER_COLUMNS = frozenset({"max_hourly_aqi"})
 OPTIONAL = ("source", "kind")
 MAX_SOURCE = 100  # as for a JSON forecast; a longer one would not fit its column
 _UNIT = re.compile(r"^(?P<name>[a-z0-9_]+)\[(?P<unit>[a-z0-9/]+)\]$")
@@ -114,14 +115,14 @@ def _command(key: tuple[str, str, str, str], line: int) -> SubmitForecast:
     if kind not in ("forecast", "observation"):
         raise Rejected(f"line {line}: kind: {kind!r} is neither forecast nor observation")
     try:
-        issued_at = dt.datetime.fromisoformat(issued)
-    except ValueError:
-        raise Rejected(f"line {line}: issued_at: {issued!r} is not an ISO 8601 time") from None
+        issued_at = parse_rfc3339(issued)
+    except ValueError as exc:
+        raise Rejected(f"line {line}: issued_at: {exc}") from None
     return SubmitForecast(area=area, source=source, kind=kind, issued_at=issued_at, days=())
 
 
 def _day(cells: dict[str, str], line: int, units: dict[str, str]) -> DayValues:
-    values = {name: cells[name] for name in VALUE_COLUMNS if cells.get(name)}
+    values = {name: _number(cells[name], name, line) for name in VALUE_COLUMNS if cells.get(name)}
     try:
         day = DayValues.model_validate({"date": cells["date"], **values})
     except ValidationError as exc:
@@ -132,3 +133,15 @@ def _day(cells: dict[str, str], line: int, units: dict[str, str]) -> DayValues:
         return with_units(day, check_units(units))
     except Rejected as exc:
         raise Rejected(f"line {line}: {exc}") from exc
+
+
+def _number(cell: str, column: str, line: int) -> float | int:
+    """A cell is text: it must read as a finite decimal (issue 12: no NaN, no "1e999");
+    an integral value of an integer column (max_hourly_aqi) becomes an int."""
+    try:
+        value = parse_decimal(cell)
+    except ValueError as exc:
+        raise Rejected(f"line {line}: {column}: {exc}") from None
+    if column in INTEGER_COLUMNS and value.is_integer():
+        return int(value)
+    return value

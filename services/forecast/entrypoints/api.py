@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from services.forecast.domain.commands import SubmitForecast
 from services.forecast.domain.csv_intake import parse_csv
@@ -16,6 +16,7 @@ from services.forecast.service_layer.unit_of_work import ForecastUnitOfWork
 from shared.auth import TokenStore, require_forecaster
 from shared.auth.http import bearer
 from shared.contracts.payloads import DayValues, SupportedTime
+from shared.contracts.strict import StrictModel
 from shared.error_responses import errors
 from shared.errors import NotFound, Rejected
 from shared.runtime import ServiceRuntime
@@ -25,9 +26,7 @@ MAX_CSV_BYTES = 5_000_000
 UnitName = Literal["ug/m3", "mg/m3", "ppb", "ppm"]
 
 
-class ForecastIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ForecastIn(StrictModel):
     area: str = Field(examples=["500103"])
     source: str = Field(min_length=1, max_length=100, examples=["city-office"])
     kind: Literal["forecast", "observation"] = "forecast"
@@ -49,15 +48,11 @@ class ForecastIn(BaseModel):
         )
 
 
-class BatchIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class BatchIn(StrictModel):
     forecasts: list[ForecastIn] = Field(min_length=1, max_length=5000)
 
 
-class ObservationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ObservationIn(StrictModel):
     area: str
     source: str = Field(min_length=1, max_length=100, examples=["monitoring-centre"])
     issued_at: SupportedTime | None = Field(

@@ -12,6 +12,7 @@ import csv
 import io
 
 from services.response.domain.inventory import LEVELS, POLLUTANTS, Source, check_source
+from shared.contracts.strict import parse_decimal
 from shared.errors import Rejected
 
 REQUIRED = ("source_id", "name", "kind", "sector", "grade", *POLLUTANTS)
@@ -66,9 +67,9 @@ def _number(cells: dict[str, str], name: str, *, required: bool) -> float | None
             raise Rejected(f"{name}: a number is required")
         return None
     try:
-        return float(text)
-    except ValueError:
-        raise Rejected(f"{name}: {text!r} is not a number") from None
+        return parse_decimal(text)
+    except ValueError as exc:
+        raise Rejected(f"{name}: {exc}") from None
 
 
 def _flag(cells: dict[str, str], name: str) -> bool:

@@ -57,6 +57,7 @@ CSV = """area,issued_at,date,pm25,pm10,so2[ppb],co
 500103,2023-01-08T10:00:00+08:00,2023-01-09,160,200,6,1.3
 500105,2023-01-08T10:00:00+08:00,2023-01-08,90,120,4,0.9
 """
+ISSUED = "2023-01-08T10:00:00+08:00,2023-01-08,90"
 
 
 def test_rows_of_one_area_and_issue_time_make_one_forecast() -> None:
@@ -76,11 +77,24 @@ def test_rows_of_one_area_and_issue_time_make_one_forecast() -> None:
         ("area,date\n", "line 1: missing column.*issued_at"),
         ("area,issued_at,date,pm2.5\n", "line 1: unknown column 'pm2.5'"),
         ("area,issued_at,date,so2[furlongs]\n", r"line 1: units\.so2: unknown unit"),
-        (CSV.replace("160,200", "lots,200"), r"line 3: pm25: .*valid number"),
+        (CSV.replace("160,200", "lots,200"), r"line 3: pm25: 'lots' is not a decimal number"),
+        # a cell is text, but a number cell must read as a finite decimal (issue 12)
+        (CSV.replace("160,200", "NaN,200"), "line 3: pm25: not a finite number"),
+        (CSV.replace("160,200", "1e999,200"), "line 3: pm25: not a finite number"),
+        (CSV.replace("160,200", "-inf,200"), "line 3: pm25: not a finite number"),
         (CSV.replace(",1.3\n", ",-1\n"), r"line 3: co: .*greater than or equal to 0"),
         (
             CSV.replace("2023-01-08T10:00:00+08:00,2023-01-08,90", "yesterday,2023-01-08,90"),
-            "line 4: issued_at: 'yesterday' is not an ISO 8601",
+            "line 4: issued_at: 'yesterday' is not an RFC 3339 time",
+        ),
+        # a time cell needs its offset; a naive time or an epoch is refused (issue 12)
+        (
+            CSV.replace(ISSUED, "2023-01-08T10:00:00,2023-01-08,90"),
+            "line 4: issued_at: '2023-01-08T10:00:00' is not an RFC 3339 time with an offset",
+        ),
+        (
+            CSV.replace(ISSUED, "1673143200,2023-01-08,90"),
+            "line 4: issued_at: '1673143200' is not an RFC 3339 time",
         ),
         (CSV + "500105,2023-01-08T10:00:00+08:00\n", "line 5: 2 cells, the header has 7"),
         ("area,issued_at,date,pm25\n", "line 2: no data rows"),
