@@ -78,6 +78,7 @@ def build_app(
         on_shutdown=shutdown,
         bus_ready=bus_ready,
         max_body_bytes=settings.max_body_bytes,
+        body_read_timeout=settings.body_read_timeout_seconds,
     )
     app.state.bus = bus
     app.state.runtimes = {rt.name: rt for rt in runtimes}

@@ -13,7 +13,7 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-async def send_json_error(send: Send, status: int, detail: str) -> None:
+async def send_json_error(send: Send, status: int, detail: str, *, close: bool = False) -> None:
     """Answer ``{"detail": ...}`` with ``status`` — the shape FastAPI's own errors have."""
     body = json.dumps({"detail": detail}).encode()
     await send(
@@ -23,6 +23,7 @@ async def send_json_error(send: Send, status: int, detail: str) -> None:
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
+                *([(b"connection", b"close")] if close else []),
             ],
         }
     )

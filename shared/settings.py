@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     #: the largest request body any endpoint reads (HTTP 413 above it)
     max_body_bytes: int = Field(default=5_000_000, ge=1024)
+    #: the longest a request body may take to arrive, all of it (HTTP 408 after): a client
+    #: trickling a body byte by byte cannot hold a connection and its buffer for ever
+    body_read_timeout_seconds: float = Field(default=30.0, gt=0)
     #: bearer tokens (hashed) and their roles; unset: the packaged development tokens
     tokens_file: Path | None = None
     #: a JSON file of areas beyond Chongqing's (``shared.areas.parse_areas``), registered

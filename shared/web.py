@@ -48,6 +48,7 @@ def create_app(
     on_shutdown: Callable[[], Awaitable[None]],
     bus_ready: Callable[[], Awaitable[bool]],
     max_body_bytes: int = 5_000_000,
+    body_read_timeout: float = 30.0,
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -65,7 +66,7 @@ def create_app(
     # No CORS middleware: browsers on other origins are refused by default (issue 7).
     # Inside the size limit, so a body is capped before it is looked through for NULs.
     app.add_middleware(RefuseNul)
-    app.add_middleware(BodySizeLimit, limit=max_body_bytes)
+    app.add_middleware(BodySizeLimit, limit=max_body_bytes, read_timeout=body_read_timeout)
     # Added last, so outermost: even a refused body gets its trace id.
     app.add_middleware(TraceRequests)
     for prefix, router in routers.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -118,5 +119,34 @@ def test_progress_reports_that_reread_and_retry_are_never_lost(tmp_path: Path) -
             )
             assert sorted(a.status_code for a in answers) == [200] + [409] * 5
             assert client.get(url).json()["status"] == "done"
+    finally:
+        system.stop()
+
+
+def test_a_body_trickled_byte_by_byte_is_cut_off_while_others_are_served(tmp_path: Path) -> None:
+    system = RunningSystem(tmp_path / "var", env={"AIRWARN_BODY_READ_TIMEOUT_SECONDS": "2"})
+    system.start()
+    try:
+        with socket.create_connection(("127.0.0.1", system.port), timeout=30) as slow:
+            slow.sendall(
+                b"POST /forecast/forecasts HTTP/1.1\r\nhost: 127.0.0.1\r\n"
+                b"content-type: application/json\r\ncontent-length: 1000\r\n\r\n"
+            )
+            answer = b""
+            for _ in range(30):  # one byte a second, far short of 1000
+                try:
+                    slow.sendall(b" ")
+                except OSError:
+                    break
+                with httpx.Client(base_url=system.base, timeout=10) as other:
+                    assert other.get("/healthz").status_code == 200
+                slow.settimeout(1)
+                try:
+                    answer += slow.recv(4096)
+                except TimeoutError:
+                    continue
+                if answer:
+                    break
+            assert answer.startswith(b"HTTP/1.1 408"), answer
     finally:
         system.stop()
