@@ -150,3 +150,22 @@ def test_a_body_trickled_byte_by_byte_is_cut_off_while_others_are_served(tmp_pat
             assert answer.startswith(b"HTTP/1.1 408"), answer
     finally:
         system.stop()
+
+
+def test_an_oversized_batch_is_refused_naming_the_limit(running_system: RunningSystem) -> None:
+    issued = an_hour_ago()
+    one = daily_forecast("500103", issued, (50.0,))
+    batch = [{**one, "source": f"s{n}"} for n in range(501)]
+    header = "area,source,issued_at,date,pm25\n"
+    rows = "".join(f"500103,s{n},{issued.isoformat()},{issued.date()},50\n" for n in range(501))
+    with httpx.Client(base_url=running_system.base, timeout=60) as client:
+        answer = client.post(
+            "/forecast/forecasts/batch", json={"forecasts": batch}, headers=FORECASTER
+        )
+        assert answer.status_code == 422 and "500" in answer.text, answer.text
+        answer = client.post(
+            "/forecast/forecasts/csv",
+            content=header + rows,
+            headers={**FORECASTER, "content-type": "text/csv"},
+        )
+        assert answer.status_code == 422 and "at most 500" in answer.text, answer.text

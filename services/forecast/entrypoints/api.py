@@ -49,7 +49,7 @@ class ForecastIn(StrictModel):
 
 
 class BatchIn(StrictModel):
-    forecasts: list[ForecastIn] = Field(min_length=1, max_length=5000)
+    forecasts: list[ForecastIn] = Field(min_length=1, max_length=handlers.MAX_FORECASTS_PER_REQUEST)
 
 
 class ObservationIn(StrictModel):

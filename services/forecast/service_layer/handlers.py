@@ -15,6 +15,10 @@ from shared.contracts.payloads import ForecastIssued
 from shared.contracts.topics import FORECAST_ISSUED
 from shared.errors import Conflict, Rejected
 
+#: the most forecasts one request (a JSON batch or a CSV) may carry, each of at most 31
+#: days: one request's work for the pipeline stays bounded (issue 12 item 12)
+MAX_FORECASTS_PER_REQUEST = 500
+
 
 @dataclass(frozen=True)
 class Accepted:
@@ -92,6 +96,11 @@ async def submit_batch(
 ) -> list[Accepted]:
     """All or nothing: every forecast is checked before any is stored; one conflict
     refuses the batch. ``where`` names each command in error messages."""
+    if len(commands) > MAX_FORECASTS_PER_REQUEST:
+        raise Rejected(
+            f"a batch holds at most {MAX_FORECASTS_PER_REQUEST} forecasts, "
+            f"this one {len(commands)}: split it"
+        )
     moment = now or dt.datetime.now(dt.UTC)
     names = where or [f"forecasts[{index}]" for index in range(len(commands))]
     prepared = []
