@@ -26,6 +26,8 @@ from shared.db import audit_keys
 from shared.settings import SERVICE_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
+#: the packaged development tokens, named explicitly (as `airwarn serve` needs a file)
+TEST_TOKENS = ROOT / "shared" / "auth" / "dev_tokens.json"
 
 
 def free_port() -> int:
@@ -221,6 +223,8 @@ async def start(
         "AIRWARN_LOG_LEVEL": "WARNING",
         "AIRWARN_WEBHOOK_ALLOW_HOSTS": "127.0.0.1",  # the bench's local sink
         "AIRWARN_AUDIT_KEYS_FILE": str(keys_file),
+        # `airwarn serve` refuses to start without a tokens file: the packaged one is valid
+        "AIRWARN_TOKENS_FILE": str(TEST_TOKENS),
         "AIRWARN_AUDIT_ANCHOR_DIR": str(workdir / "audit-anchors"),
         **(env or {}),
     }

@@ -84,6 +84,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             logging.getLogger("airwarn").info("migrated", extra={"service": name})
         return 0
 
+    from services.start_up import tokens_refusal
+
+    # before anything connects: `serve` needs a tokens file; `up` warns without one
+    refusal = tokens_refusal(settings, command=args.command)
+    if refusal is not None:
+        print(refusal, file=sys.stderr)
+        return 2
+
     if args.command == "topics":
         return _topics_ensure(settings)
 

@@ -46,7 +46,8 @@ class Settings(BaseSettings):
     #: the longest a request body may take to arrive, all of it (HTTP 408 after): a client
     #: trickling a body byte by byte cannot hold a connection and its buffer for ever
     body_read_timeout_seconds: float = Field(default=30.0, gt=0)
-    #: bearer tokens (hashed) and their roles; unset: the packaged development tokens
+    #: bearer tokens (hashed) and their roles; unset: `airwarn up` uses the packaged (public)
+    #: development tokens and warns, `airwarn serve` refuses to start (services/start_up.py)
     tokens_file: Path | None = None
     #: a JSON file of areas beyond Chongqing's (``shared.areas.parse_areas``), registered
     #: by each service at start-up; unset: exactly the plan's areas

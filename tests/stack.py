@@ -24,7 +24,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 from aiosmtpd.controller import Controller
 
-from bench.stack import ROOT, ServiceGroup, ServiceProcess, admin_sql, free_port
+from bench.stack import ROOT, TEST_TOKENS, ServiceGroup, ServiceProcess, admin_sql, free_port
 from services.app import SERVICES
 from shared.bus.memory import InMemoryBus
 from shared.db import audit_keys
@@ -98,6 +98,7 @@ def stack_env(kafka_bootstrap: str, database_template: str, **settings: object) 
         "AIRWARN_LOG_LEVEL": "WARNING",
         "AIRWARN_WEBHOOK_ALLOW_HOSTS": "127.0.0.1",  # the tests' local receivers
         "AIRWARN_AUDIT_KEYS_FILE": str(_audit_dir() / "audit-keys.json"),
+        "AIRWARN_TOKENS_FILE": str(TEST_TOKENS),
         "AIRWARN_AUDIT_ANCHOR_DIR": str(_audit_dir() / "anchors"),
     }
     env.update({f"AIRWARN_{name.upper()}": str(value) for name, value in settings.items()})

@@ -23,12 +23,14 @@ reads are open. Who may write what:
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Literal
 
+from pydantic import ConfigDict, Field, ValidationError
+
+from shared.contracts.strict import StrictModel
 from shared.errors import Forbidden, Unauthenticated
 from shared.observability import context
 
@@ -40,6 +42,29 @@ ROLES: tuple[Role, ...] = (
     "district-hq",
     "agency",
 )
+
+
+#: the packaged development tokens: their plain values are in its "comment" and in the
+#: README, so anyone can use them (``airwarn up`` says so; ``airwarn serve`` refuses them)
+DEVELOPMENT_TOKENS = resources.files("shared.auth").joinpath("dev_tokens.json")
+
+
+class TokenFileError(ValueError):
+    """A tokens file that cannot be used: unreadable, not JSON, or not in the format."""
+
+
+class _Token(StrictModel):
+    sha256: str = Field(pattern=r"^[0-9a-fA-F]{64}$", description="SHA-256 of the token, hex")
+    name: str = Field(min_length=1)
+    role: Role
+    area: str | None = None
+    unit: str | None = None
+
+
+class _TokensFile(StrictModel):
+    model_config = ConfigDict(extra="ignore")  # e.g. a "comment"
+
+    tokens: list[_Token]
 
 
 @dataclass(frozen=True)
@@ -60,21 +85,34 @@ class TokenStore:
 
     @classmethod
     def from_file(cls, path: Path | None = None) -> TokenStore:
-        """Load ``{"tokens": [{"sha256", "name", "role", "area"?, "unit"?}]}``;
-        without a path, the packaged development default."""
-        text = (
-            path.read_text(encoding="utf-8")
-            if path is not None
-            else resources.files("shared.auth").joinpath("dev_tokens.json").read_text("utf-8")
-        )
-        entries = json.loads(text)["tokens"]
-        principals = {}
-        for index, entry in enumerate(entries):
-            if entry.get("role") not in ROLES:
-                raise ValueError(f"tokens[{index}].role: unknown role {entry.get('role')!r}")
-            principals[entry["sha256"]] = Principal(
-                entry["name"], entry["role"], entry.get("area"), entry.get("unit")
-            )
+        """Load ``{"tokens": [{"sha256", "name", "role", "area"?, "unit"?}]}``; without a
+        path, the packaged development tokens (public: see :data:`DEVELOPMENT_TOKENS`).
+        Raise :class:`TokenFileError` naming what is wrong with the file."""
+        if path is None:
+            return cls.parse(DEVELOPMENT_TOKENS.read_text("utf-8"))
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TokenFileError(f"{path}: cannot be read: {exc}") from exc
+        try:
+            return cls.parse(text)
+        except TokenFileError as exc:
+            raise TokenFileError(f"{path}: {exc}") from exc
+
+    @classmethod
+    def parse(cls, text: str) -> TokenStore:
+        try:
+            document = _TokensFile.model_validate_json(text)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "the file"
+            raise TokenFileError(f"not a tokens file: {where}: {first['msg']}") from None
+        if not document.tokens:
+            raise TokenFileError('no tokens in "tokens": nobody could write')
+        principals = {
+            entry.sha256.lower(): Principal(entry.name, entry.role, entry.area, entry.unit)
+            for entry in document.tokens
+        }
         return cls(principals)
 
     def authenticate(self, authorization: str | None) -> Principal:
