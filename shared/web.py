@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, cast
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
@@ -152,6 +157,16 @@ def _install_error_handlers(app: FastAPI) -> None:
         log.exception("unhandled error", exc_info=exc)
         return JSONResponse({"detail": "internal error"}, status_code=500)
 
+    async def invalid(request: Request, exc: Exception) -> Response:
+        # FastAPI's own answer, but a NaN or infinite input (issue 12: "not a finite number")
+        # is echoed as text: JSON has no token for it, and rendering it would be a 500.
+        issues = cast(RequestValidationError, exc).errors()
+        for issue in issues:
+            value = issue.get("input")
+            if isinstance(value, float) and not math.isfinite(value):
+                issue["input"] = repr(value)
+        return await request_validation_exception_handler(request, RequestValidationError(issues))
+
     app.add_exception_handler(Rejected, rejected)
     app.add_exception_handler(Conflict, conflict)
     app.add_exception_handler(PreconditionFailed, stale)
@@ -161,4 +176,5 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(UnsupportedMediaType, unsupported)
     app.add_exception_handler(HTTPException, unreadable)
     app.add_exception_handler(DataError, does_not_fit)
+    app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(Exception, unexpected)
