@@ -22,6 +22,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from shared.bus.topics import ensure_topics
 from shared.db import audit_keys
 from shared.settings import SERVICE_NAMES
 
@@ -207,6 +208,7 @@ async def start(
     profile: frozenset[str] = frozenset(),
 ) -> Stack:
     """Fresh databases, four `airwarn serve` processes, and wait until each is ready."""
+    await ensure_topics(kafka, int((env or {}).get("AIRWARN_KAFKA_PARTITIONS", "6")))
     prefix = f"airwarn_bench_{uuid.uuid4().hex[:8]}"
     names = [f"{prefix}_{service}" for service in SERVICE_NAMES]
     await admin_sql(postgres, *(f'CREATE DATABASE "{name}"' for name in names))

@@ -84,6 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             logging.getLogger("airwarn").info("migrated", extra={"service": name})
         return 0
 
+    if args.command == "topics":  # an operator's tool: it serves no one, needs no tokens
+        return _topics_ensure(settings)
+
     from services.start_up import tokens_refusal
 
     # before anything connects: `serve` needs a tokens file; `up` warns without one
@@ -91,9 +94,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if refusal is not None:
         print(refusal, file=sys.stderr)
         return 2
-
-    if args.command == "topics":
-        return _topics_ensure(settings)
 
     import uvicorn
 
@@ -137,12 +137,14 @@ def _topics_ensure(settings: Any) -> int:
     """Each declared topic and its .dlq twin, created with the configured partitions."""
     import asyncio
 
-    from shared.bus.topics import PartitionMismatch, ensure_topics
+    from aiokafka.errors import KafkaError
+
+    from shared.bus.topics import ensure_topics
 
     try:
         done = asyncio.run(ensure_topics(settings.kafka_bootstrap, settings.kafka_partitions))
-    except PartitionMismatch as exc:
-        print(f"airwarn topics ensure: {exc}", file=sys.stderr)
+    except (RuntimeError, KafkaError) as exc:  # PartitionMismatch is a RuntimeError
+        print(f"airwarn topics ensure ({settings.kafka_bootstrap}): {exc}", file=sys.stderr)
         return 1
     for name in done.created:
         print(f"created {name}")

@@ -14,6 +14,9 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
+from shared.bus.topics import ensure_topics
+from shared.settings import Settings
+
 
 def _infra(variable: str, what: str) -> str:
     value = os.environ.get(variable)
@@ -26,7 +29,11 @@ def _infra(variable: str, what: str) -> str:
 
 @pytest.fixture(scope="session")
 def kafka_bootstrap() -> str:
-    return _infra("AIRWARN_KAFKA_BOOTSTRAP", "Kafka broker")
+    bootstrap = _infra("AIRWARN_KAFKA_BOOTSTRAP", "Kafka broker")
+    # The broker creates no topic on first use: declare them as `airwarn topics ensure`
+    # does (deploy/local/test.sh has run it already; a broker named by hand may not).
+    asyncio.run(ensure_topics(bootstrap, Settings().kafka_partitions))
+    return bootstrap
 
 
 @pytest.fixture(scope="session")

@@ -85,6 +85,11 @@ def _audit_dir() -> Path:
     return made
 
 
+def audit_key_file() -> Path:
+    """The audit key file every service process of this test run signs its chain with."""
+    return _audit_dir() / "audit-keys.json"
+
+
 def stack_env(kafka_bootstrap: str, database_template: str, **settings: object) -> dict[str, str]:
     """The environment of every service process: the real bus and databases, fast polls,
     and ``settings`` as further ``AIRWARN_*`` variables (``smtp_port=25`` → AIRWARN_SMTP_PORT)."""

@@ -21,6 +21,8 @@ fi
 AIRWARN_KAFKA_BOOTSTRAP="$(deploy/local/kafka.sh start | tail -n 1)"
 AIRWARN_TEST_POSTGRES_URL="$(deploy/local/postgres.sh start | tail -n 1)"
 export AIRWARN_KAFKA_BOOTSTRAP AIRWARN_TEST_POSTGRES_URL
+# The broker creates no topic on first use: declare them, as an operator would.
+"$ROOT/.venv/bin/airwarn" topics ensure >/dev/null
 export AIRWARN_REQUIRE_INFRA=1
 echo "test.sh: Kafka at $AIRWARN_KAFKA_BOOTSTRAP, PostgreSQL at ${AIRWARN_TEST_POSTGRES_URL%%@*}@..." >&2
 

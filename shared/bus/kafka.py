@@ -20,7 +20,7 @@ from aiokafka.errors import CommitFailedError, IllegalStateError
 
 from shared.bus.base import EventHandler
 from shared.bus.dispatch import Dispatcher
-from shared.bus.topics import ensure_topics
+from shared.bus.topics import check_topics, ensure_topics
 from shared.contracts.envelope import Event, RawMessage, encode
 from shared.contracts.topics import TOPICS, Topic
 from shared.observability import metrics
@@ -47,7 +47,9 @@ class KafkaBus:
         self._producer: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
-        await self.ensure_topics()
+        # Topics are declared by `airwarn topics ensure`, never made on the way (issue 12);
+        # the producer keys by the topic's own partition count, whatever this bus was given.
+        await check_topics(self.bootstrap, client_id=self.client_id)
         self._producer = AIOKafkaProducer(
             bootstrap_servers=self.bootstrap,
             client_id=self.client_id,
@@ -73,17 +75,9 @@ class KafkaBus:
         return True
 
     async def ensure_topics(self, topics: Iterable[Topic] = TOPICS.values()) -> None:
-        """Create each topic and its DLQ twin, partitioned for per-area keys: the same
-        routine as ``airwarn topics ensure`` (shared.bus.topics), called explicitly."""
-        # As before: what exists is left as it is (`airwarn topics ensure` refuses a
-        # partition count that differs; services starting do not).
-        await ensure_topics(
-            self.bootstrap,
-            self.partitions,
-            topics,
-            client_id=self.client_id,
-            refuse_mismatch=False,
-        )
+        """Create each topic and its DLQ twin, partitioned for per-area keys: the routine
+        of ``airwarn topics ensure`` (shared.bus.topics), for tools and tests."""
+        await ensure_topics(self.bootstrap, self.partitions, topics, client_id=self.client_id)
 
     @property
     def producer(self) -> AIOKafkaProducer:

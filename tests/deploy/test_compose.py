@@ -25,6 +25,8 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "deploy" / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
 INFRA_SERVICES = ("kafka", "postgres")
+#: runs once before the services: `airwarn topics ensure` (issue 12 item 10)
+TOPICS_JOB = "kafka-topics"
 ALL_SERVICES = (*INFRA_SERVICES, *SERVICE_NAMES)
 INIT_DIR_IN_CONTAINER = "/docker-entrypoint-initdb.d"
 APP_ENV_KEYS = (
@@ -161,7 +163,7 @@ def test_the_six_services_exist(services: dict[str, dict[str, Any]]) -> None:
 
 
 def test_app_services_match_the_code(services: dict[str, dict[str, Any]]) -> None:
-    app_services = set(services) - set(INFRA_SERVICES)
+    app_services = set(services) - set(INFRA_SERVICES) - {TOPICS_JOB}
     assert app_services == set(SERVICE_NAMES), (
         f"compose app services {sorted(app_services)} differ from "
         f"shared.settings.SERVICE_NAMES {sorted(SERVICE_NAMES)}"
@@ -316,6 +318,21 @@ def test_app_service_waits_for_healthy_infrastructure(
             f"service {name!r} must depend on {dependency!r} with condition service_healthy, "
             f"got {condition!r}"
         )
+
+
+def test_topics_are_declared_by_a_job_not_auto_created(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    kafka_env = _service(services, "kafka").get("environment", {})
+    assert str(kafka_env.get("KAFKA_AUTO_CREATE_TOPICS_ENABLE")).lower() == "false"
+    job = _service(services, TOPICS_JOB)
+    assert job.get("command") == ["topics", "ensure"]
+    assert job.get("restart") == "no", "a one-shot job must not be restarted"
+    assert job["depends_on"]["kafka"]["condition"] == "service_healthy"
+    assert job["environment"]["AIRWARN_KAFKA_PARTITIONS"]
+    for name in SERVICE_NAMES:
+        waits = _service(services, name)["depends_on"].get(TOPICS_JOB) or {}
+        assert waits.get("condition") == "service_completed_successfully", name
 
 
 @pytest.mark.parametrize("name", SERVICE_NAMES)

@@ -19,12 +19,13 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from shared.db import audit_keys
 from shared.db.audit import verify
 from tests.conftest import eventually
 from tests.faults.infra import Restartable
 from tests.faults.scenario import OFFICE, STREAMS, Feeder, Outcome, collect, replay_embedded
 from tests.faults.sink import WebhookSink
-from tests.stack import Stack, consumer_lag
+from tests.stack import Stack, audit_key_file, consumer_lag
 
 #: one line per fault, printed in the terminal summary (and copied into docs/faults.md)
 measured: list[str] = []
@@ -228,7 +229,8 @@ def check_webhook(fs: FaultStack, name: str, final: Outcome, *, exactly_once_pos
 async def check_audit_chains(fs: FaultStack) -> None:
     """Every service's audit log is still one unbroken hash chain."""
     for service in fs.urls:
-        chain = await verify(fs.database_template.format(service=service), service)
+        keys = audit_keys.load(audit_key_file())
+        chain = await verify(fs.database_template.format(service=service), service, keys)
         assert chain.broken is None, chain.line()
 
 

@@ -27,6 +27,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from shared.bus.kafka import KafkaBus
 from shared.contracts.envelope import Event, RawMessage, encode, new_event
 from shared.contracts.payloads import (
+    AuditAnchor,
     BulletinPublished,
     DayValues,
     DutyFault,
@@ -37,6 +38,7 @@ from shared.contracts.payloads import (
     WarningChanged,
 )
 from shared.contracts.topics import (
+    AUDIT_ANCHORS,
     BULLETIN_PUBLISHED,
     DUTY_FAULT,
     FORECAST_ISSUED,
@@ -62,6 +64,7 @@ AREA_OF = {
     RESPONSE_TASKS.name: TASKS_AREA,
     BULLETIN_PUBLISHED.name: WARNING_AREA,
     DUTY_FAULT.name: WARNING_AREA,
+    AUDIT_ANCHORS.name: "fault-suite-poison",  # an anchor's key is its service's name
 }
 #: what the DLQ reason says for each kind of poison
 REASONS = {
@@ -71,7 +74,9 @@ REASONS = {
     # issue 12: a lax value (an epoch integer for a time) is refused, not coerced
     "lax-value": ("undecodable: invalid ",),
 }
-DOWNSTREAM = {t.name: f"fault-suite.downstream.{t.name}" for t in (BULLETIN_PUBLISHED, DUTY_FAULT)}
+#: the topics no service reads, each read here as an outside subscriber would
+OUTSIDE_ONLY = (BULLETIN_PUBLISHED, DUTY_FAULT, AUDIT_ANCHORS)
+DOWNSTREAM = {t.name: f"fault-suite.downstream.{t.name}" for t in OUTSIDE_ONLY}
 
 
 def sample(topic: Topic, area: str) -> Payload:
@@ -132,6 +137,17 @@ def sample(topic: Topic, area: str) -> Payload:
             text_en="test",
             published_at=NOW,
             cap_xml="<alert/>",
+        )
+    if topic is AUDIT_ANCHORS:
+        return AuditAnchor(
+            area=area,
+            service=area,
+            seq=0,
+            head="0" * 64,
+            head_key=None,
+            at=NOW,
+            key_id="fault-suite",
+            signature="0" * 64,
         )
     assert topic is DUTY_FAULT
     return DutyFault(
@@ -374,5 +390,5 @@ async def _handled(
     ]
     if "III-fault-suite-check" not in measures:
         return False
-    outside = {good[t.name].header("ce_id") for t in (BULLETIN_PUBLISHED, DUTY_FAULT)}
+    outside = {good[t.name].header("ce_id") for t in OUTSIDE_ONLY}
     return outside <= {event.id for event in downstream}

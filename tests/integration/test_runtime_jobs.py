@@ -12,6 +12,7 @@ from typing import Any
 from shared.bus.memory import InMemoryBus
 from shared.contracts.payloads import DayValues, ForecastIssued
 from shared.contracts.topics import FORECAST_ISSUED
+from shared.db.audit_keys import KeyRing
 from shared.db.engine import make_engine
 from shared.db.uow import SqlUnitOfWork
 from shared.runtime import Job, ServiceRuntime
@@ -46,6 +47,8 @@ async def test_a_job_woken_by_a_commit_runs_before_its_tick(tmp_path: Path) -> N
             Job("ticking", 60.0, counting("ticking")),
             Job("woken", 60.0, counting("woken"), after_commit=True),
         ],
+        audit_keys=KeyRing.generate(),
+        anchor_dir=tmp_path / "anchors",
     )
     await runtime.start(migrate=False, consume=False)
     try:
