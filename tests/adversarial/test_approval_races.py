@@ -3,17 +3,43 @@ are exactly-once, and a late, older forecast cannot lengthen a run (rules §4.1 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
+from bench.stack import admin_sql
 from tests.adversarial.conftest import RunningSystem
 from tests.e2e.support import FORECASTER, ORANGE_PM25, an_hour_ago, bearer, daily_forecast
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def running_system(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunningSystem]:
+    """`airwarn up` on SQLite, and on a fresh database of the real PostgreSQL server: the
+    conditional update and the area lock must hold on both (issue 12 item 1)."""
+    env: dict[str, str] = {}
+    database = None
+    if request.param == "postgres":
+        server: str = request.getfixturevalue("postgres_url")
+        database = f"airwarn_race_{uuid.uuid4().hex[:8]}"
+        asyncio.run(admin_sql(server, f'CREATE DATABASE "{database}"'))
+        env["AIRWARN_DATABASE_URL"] = server.rsplit("/", 1)[0] + f"/{database}"
+    made = RunningSystem(tmp_path / "var", env)
+    made.start()
+    try:
+        yield made
+    finally:
+        made.stop()
+        if database is not None:
+            asyncio.run(admin_sql(server, f'DROP DATABASE "{database}" WITH (FORCE)'))
 
 
 def _until(check: Callable[[], Any], what: str, timeout: float = 60) -> Any:

@@ -4,6 +4,8 @@ shows no response body and is not public."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
 import pytest
 
@@ -21,6 +23,19 @@ __all__ = ["receivers", "running_with_allow_list"]  # fixtures
 
 OFFICE = {"authorization": "Bearer dev-office-duty"}
 SECRET = "whsec_" + "c3NyZi10ZXN0LXNpZ25pbmcta2V5LTMyLWJ5dGVzIQ=="
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
+    """One `airwarn up` (no allow-list) for the refusals, which change nothing."""
+    system = RunningSystem(tmp_path_factory.mktemp("ssrf") / "var")
+    system.start()
+    try:
+        with httpx.Client(base_url=system.base, timeout=30) as client:
+            yield client
+    finally:
+        system.stop()
+
 
 INTERNAL = [
     "http://127.0.0.1/hook",
