@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bench.stack import TEST_TOKENS
 from shared.db.audit import entry_hash
 from tests.adversarial.conftest import ROOT, RunningSystem
 from tests.e2e.support import FORECASTER, ORANGE_PM25, an_hour_ago, bearer, daily_forecast
@@ -91,11 +92,11 @@ def _env(var_dir: Path) -> dict[str, str]:
     return env
 
 
-def airwarn(var_dir: Path, *args: str) -> tuple[int, str]:
+def airwarn(var_dir: Path, *args: str, **env: str) -> tuple[int, str]:
     done = subprocess.run(
         [sys.executable, "-m", "services.cli", *args],
         cwd=ROOT,
-        env=_env(var_dir),
+        env={**_env(var_dir), **env},
         capture_output=True,
         text=True,
         timeout=120,
@@ -252,6 +253,7 @@ def test_a_rotated_key_seals_new_entries_and_old_ones_still_verify(var_dir: Path
 
 
 def test_serve_refuses_to_start_without_a_key_file(tmp_path: Path) -> None:
-    code, out = airwarn(tmp_path, "serve", "forecast")
+    # with a valid tokens file, so that the audit key is what it lacks
+    code, out = airwarn(tmp_path, "serve", "forecast", AIRWARN_TOKENS_FILE=str(TEST_TOKENS))
     assert code == 2, out
     assert "refusing to start without the audit key file" in out, out

@@ -78,7 +78,7 @@ def test_every_district_gets_its_proposal_after_a_kill_9(tmp_path: Path, after: 
         system.stop()
 
 
-@pytest.mark.parametrize("after", [0.05, 0.2, 1.0])
+@pytest.mark.parametrize("after", [0.05, 1.0])
 def test_the_whole_chain_completes_once_whenever_it_is_killed(tmp_path: Path, after: float) -> None:
     system = RunningSystem(tmp_path / "var", env={"AIRWARN_ALERTING_AUTO_APPROVE": "1"})
     system.start()

@@ -11,6 +11,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from shared.bus.topics import check_topics
+from shared.settings import Settings
 from tests.faults import infra
 from tests.faults.support import FaultStack, restart_mid_stream
 
@@ -22,3 +24,6 @@ async def test_broker_killed_and_restarted_mid_stream(
 ) -> None:
     server = infra.broker(fault_stack.bootstrap)
     await restart_mid_stream(client, fault_stack, "broker-restart", server)
+    # kafka.sh start kept the data directory: every declared topic is still there with its
+    # partitions (the broker creates none on first use; issue 12 item 10)
+    await check_topics(fault_stack.bootstrap, Settings().kafka_partitions)
