@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -21,7 +21,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.areas import load_areas_file
-from shared.bus.base import Bus, Consumer, EventHandler
+from shared.bus.base import BatchHandler, Bus, Consumer, EventHandler
+from shared.bus.dispatch import message_context
 from shared.contracts.envelope import Event
 from shared.contracts.payloads import AuditAnchor
 from shared.contracts.topics import AUDIT_ANCHORS, Topic
@@ -79,8 +80,11 @@ class ServiceRuntime(Generic[U]):
         audit_keys: KeyRing,
         anchor_dir: Path,
         anchor_every: float = 60.0,
+        consumer_batch_max: int = 1,
     ) -> None:
         self.name = name
+        #: messages a consumer hands to one transaction at most (1: one at a time)
+        self.consumer_batch_max = consumer_batch_max
         self.audit_keys = audit_keys
         self.anchor_dir = anchor_dir
         self._anchored: tuple[int, str] | None = None
@@ -128,6 +132,7 @@ class ServiceRuntime(Generic[U]):
             audit_keys=audit_keys.for_runtime(settings),
             anchor_dir=settings.audit_anchors,
             anchor_every=settings.audit_anchor_seconds,
+            consumer_batch_max=settings.consumer_batch_max,
         )
 
     @property
@@ -155,6 +160,8 @@ class ServiceRuntime(Generic[U]):
                     subscription.topic,
                     f"{self.group_prefix}.{subscription.name}",
                     self.idempotent(subscription),
+                    batch=self.idempotent_batch(subscription),
+                    max_batch=self.consumer_batch_max,
                 )
                 await consumer.start()
                 self.consumers.append(consumer)
@@ -240,6 +247,27 @@ class ServiceRuntime(Generic[U]):
                 if not await uow.claim(subscription.name, event):
                     return  # handled before: a redelivery changes nothing
                 await subscription.handle(event.payload, uow)
+                await uow.commit()
+
+        return handle
+
+    def idempotent_batch(self, subscription: Subscription[U]) -> BatchHandler:
+        """A fetched batch in one unit of work: its event ids claimed in one statement,
+        each event not handled before handled in order under its own context (actor,
+        event id, trace: what it publishes and audits is its own), one commit, so one
+        audit append and one outbox flush for the batch. All or nothing: when it fails
+        the consumer handles the batch in halves (shared.bus.dispatch)."""
+
+        async def handle(events: Sequence[Event[BaseModel]]) -> None:
+            async with self.uow() as uow:
+                fresh = await uow.claim_batch(subscription.name, events)
+                for event in events:
+                    if event.id not in fresh:
+                        continue  # handled before, or earlier in this very batch
+                    fresh.discard(event.id)
+                    with message_context(subscription.topic.name, event):
+                        uow.trace_id = event.trace_id
+                        await subscription.handle(event.payload, uow)
                 await uow.commit()
 
         return handle

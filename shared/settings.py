@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     outbox_batch_size: int = Field(default=200, ge=1)
     consumer_retry_max_seconds: float = Field(default=30.0, gt=0)
+    #: messages a consumer hands to one transaction at most (issue 13: one unit of work,
+    #: one inbox claim, one audit append and one offset commit per fetched batch)
+    consumer_batch_max: int = Field(default=200, ge=1)
     memory_partitions: int = Field(default=4, ge=1)
     log_level: str = "INFO"
     #: the largest request body any endpoint reads (HTTP 413 above it)

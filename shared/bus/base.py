@@ -15,6 +15,9 @@ from shared.contracts.envelope import Event, RawMessage
 from shared.contracts.topics import Topic
 
 EventHandler = Callable[[Event[Any]], Awaitable[None]]
+#: handles a fetched batch, in order, all or nothing (one transaction); when it fails the
+#: batch is handled in halves, down to the single message and the per-message path
+BatchHandler = Callable[[Sequence[Event[Any]]], Awaitable[None]]
 
 
 class Consumer(Protocol):
@@ -48,4 +51,15 @@ class Bus(Protocol):
     async def publish_raw(self, message: RawMessage) -> None:
         """Publish bytes as they are (dead letters, and tests of bad input)."""
 
-    def consumer(self, topic: Topic, group: str, handler: EventHandler) -> Consumer: ...
+    def consumer(
+        self,
+        topic: Topic,
+        group: str,
+        handler: EventHandler,
+        *,
+        batch: BatchHandler | None = None,
+        max_batch: int = 1,
+    ) -> Consumer:
+        """A group member handing each message to ``handler``; with ``batch``, up to
+        ``max_batch`` messages fetched together go to ``batch`` at once (one commit of
+        their offsets after it returns)."""

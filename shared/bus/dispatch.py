@@ -5,17 +5,24 @@ dead-lettered with the reason and the consumer moves on. Any other failure is
 taken to be transient (database restarting, broker away): the handler is retried
 with capped exponential backoff and the message is not committed until it
 succeeds, so nothing is skipped.
+
+A fetched batch is decoded first (what cannot be is dead-lettered before any handler
+runs) and handed to the batch handler whole, all or nothing. When that fails, on bad data
+or on a transient error alike, the batch is handled in halves, in order, down to the
+single message, which then takes the per-message path above: a bad message is isolated
+from its batch, and nothing else of the batch is lost or reordered.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any
 
-from shared.bus.base import EventHandler
+from shared.bus.base import BatchHandler, EventHandler
 from shared.contracts.envelope import DecodeError, Event, RawMessage, decode
 from shared.contracts.topics import Topic
 from shared.errors import Rejected
@@ -40,6 +47,22 @@ def dead_letter_message(topic: Topic, raw: RawMessage, reason: str, group: str) 
     return RawMessage(topic=topic.dlq, key=raw.key, value=raw.value, headers=raw.headers + extra)
 
 
+@contextlib.contextmanager
+def message_context(topic: str, event: Event[Any]) -> Iterator[None]:
+    """While a message is handled: what it changes is audited on its behalf, its logs
+    carry its event id, and the trace its producer started goes on (into the events the
+    handler publishes). Set per message, also inside a batch."""
+    actor = context.actor.set(f"bus:{topic}")
+    event_id = context.event_id.set(event.id)
+    trace_id = context.trace_id.set(event.trace_id or None)
+    try:
+        yield
+    finally:
+        context.trace_id.reset(trace_id)
+        context.event_id.reset(event_id)
+        context.actor.reset(actor)
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -49,31 +72,54 @@ class Dispatcher:
         dead_letter: DeadLetter,
         *,
         retry_max_seconds: float = 30.0,
+        batch: BatchHandler | None = None,
     ) -> None:
         self.topic = topic
         self.group = group
         self._handler = handler
+        self._batch = batch
         self._dead_letter = dead_letter
         self._retry_max = retry_max_seconds
 
     async def deliver(self, raw: RawMessage) -> None:
-        try:
-            event = decode(raw, self.topic)
-        except DecodeError as exc:
-            await self._send_to_dlq(raw, f"undecodable: {exc}")
+        await self.deliver_batch([raw])
+
+    async def deliver_batch(self, raws: Sequence[RawMessage]) -> None:
+        """Handle ``raws`` (in offset order per partition); returns once each is handled
+        or dead-lettered."""
+        decoded: list[tuple[RawMessage, Event[Any]]] = []
+        for raw in raws:
+            try:
+                decoded.append((raw, decode(raw, self.topic)))
+            except DecodeError as exc:
+                await self._send_to_dlq(raw, f"undecodable: {exc}")
+        await self._in_halves(decoded)
+
+    async def _in_halves(self, items: Sequence[tuple[RawMessage, Event[Any]]]) -> None:
+        if not items:
             return
-        # What the handler changes is audited as done on this message's behalf.
-        actor = context.actor.set(f"bus:{self.topic.name}")
-        event_id = context.event_id.set(event.id)
-        # The trace the producer started goes on: into this handler's logs and, through
-        # the unit of work, into every event it publishes.
-        trace_id = context.trace_id.set(event.trace_id or None)
+        if self._batch is None or len(items) == 1:
+            for raw, event in items:
+                with message_context(self.topic.name, event):
+                    await self._handle(raw, event)
+            return
+        loop = asyncio.get_running_loop()
+        started = loop.time()
         try:
-            await self._handle(raw, event)
-        finally:
-            context.trace_id.reset(trace_id)
-            context.event_id.reset(event_id)
-            context.actor.reset(actor)
+            await self._batch([event for _, event in items])
+        except Exception as exc:
+            metrics.handler_failures.labels(self.topic.name, self.group).inc()
+            log.warning(
+                "batch of %d failed; handling it in halves",
+                len(items),
+                extra={"topic": self.topic.name, "group": self.group, "error": repr(exc)},
+            )
+            middle = len(items) // 2
+            await self._in_halves(items[:middle])
+            await self._in_halves(items[middle:])
+            return
+        metrics.handler_seconds.labels(self.topic.name, self.group).observe(loop.time() - started)
+        metrics.consumed.labels(self.topic.name, self.group).inc(len(items))
 
     async def _handle(self, raw: RawMessage, event: Event[Any]) -> None:
         delay = 0.05

@@ -14,11 +14,10 @@ from aiokafka import (
     AIOKafkaConsumer,
     AIOKafkaProducer,
     ConsumerRebalanceListener,
-    TopicPartition,
 )
 from aiokafka.errors import CommitFailedError, IllegalStateError
 
-from shared.bus.base import EventHandler
+from shared.bus.base import BatchHandler, EventHandler
 from shared.bus.dispatch import Dispatcher
 from shared.bus.topics import check_topics, ensure_topics
 from shared.contracts.envelope import Event, RawMessage, encode
@@ -100,12 +99,20 @@ class KafkaBus:
         )
         return sent
 
-    def consumer(self, topic: Topic, group: str, handler: EventHandler) -> KafkaConsumer:
-        return KafkaConsumer(self, topic, group, handler)
+    def consumer(
+        self,
+        topic: Topic,
+        group: str,
+        handler: EventHandler,
+        *,
+        batch: BatchHandler | None = None,
+        max_batch: int = 1,
+    ) -> KafkaConsumer:
+        return KafkaConsumer(self, topic, group, handler, batch=batch, max_batch=max_batch)
 
 
 class _FinishInHand(ConsumerRebalanceListener):  # type: ignore[misc]
-    """Before partitions are taken away, let the message in hand finish and commit."""
+    """Before partitions are taken away, let the batch in hand finish and commit."""
 
     def __init__(self, in_hand: asyncio.Lock) -> None:
         self._in_hand = in_hand
@@ -119,13 +126,28 @@ class _FinishInHand(ConsumerRebalanceListener):  # type: ignore[misc]
 
 
 class KafkaConsumer:
-    def __init__(self, bus: KafkaBus, topic: Topic, group: str, handler: EventHandler) -> None:
+    def __init__(
+        self,
+        bus: KafkaBus,
+        topic: Topic,
+        group: str,
+        handler: EventHandler,
+        *,
+        batch: BatchHandler | None = None,
+        max_batch: int = 1,
+    ) -> None:
         self.topic = topic
         self.group = group
         self._bus = bus
         self._dispatcher = Dispatcher(
-            topic, group, handler, bus.publish_raw, retry_max_seconds=bus.retry_max_seconds
+            topic,
+            group,
+            handler,
+            bus.publish_raw,
+            retry_max_seconds=bus.retry_max_seconds,
+            batch=batch,
         )
+        self._max_batch = max_batch if batch is not None else 1
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
         self._lag_task: asyncio.Task[None] | None = None
@@ -189,32 +211,42 @@ class KafkaConsumer:
                 delay = min(delay * 2, self._bus.retry_max_seconds)
 
     async def _next(self, consumer: AIOKafkaConsumer) -> None:
-        record = await consumer.getone()
-        raw = RawMessage(
-            topic=record.topic,
-            key=record.key,
-            value=record.value or b"",
-            headers=tuple(record.headers or ()),
-            partition=record.partition,
-            offset=record.offset,
-        )
-        tp = TopicPartition(record.topic, record.partition)
+        # What the fetcher holds now, up to max_batch; waits only while nothing is there,
+        # so light load keeps its latency.
+        fetched = await consumer.getmany(timeout_ms=1000, max_records=self._max_batch)
+        if not fetched:
+            return
+        parts = sorted(fetched.items(), key=lambda item: item[0].partition)
+        raws = [
+            RawMessage(
+                topic=record.topic,
+                key=record.key,
+                value=record.value or b"",
+                headers=tuple(record.headers or ()),
+                partition=record.partition,
+                offset=record.offset,
+            )
+            for _, records in parts
+            for record in records
+        ]
         async with self._in_hand:
             try:
-                await self._dispatcher.deliver(raw)
+                await self._dispatcher.deliver_batch(raws)
             except Exception:
-                consumer.seek(tp, record.offset)
+                for tp, records in parts:
+                    consumer.seek(tp, records[0].offset)
                 raise
             try:
-                await consumer.commit({tp: record.offset + 1})
+                await consumer.commit({tp: records[-1].offset + 1 for tp, records in parts})
             except (CommitFailedError, IllegalStateError) as exc:
                 # The partition moved during a rebalance: its new owner reads the
-                # message again and the idempotent handler ignores it.
+                # messages again and the idempotent handler ignores them.
                 log.warning("offset commit refused: %s", exc)
                 return
-        highwater = consumer.highwater(tp)
-        if highwater is not None:
-            self._report_lag(record.partition, highwater - (record.offset + 1))
+        for tp, records in parts:
+            highwater = consumer.highwater(tp)
+            if highwater is not None:
+                self._report_lag(tp.partition, highwater - (records[-1].offset + 1))
 
     def _report_lag(self, partition: int, behind: int) -> None:
         metrics.consumer_lag.labels(self.topic.name, str(partition), self.group).set(behind)

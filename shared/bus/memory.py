@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.bus.base import EventHandler
+from shared.bus.base import BatchHandler, EventHandler
 from shared.bus.dispatch import Dispatcher
 from shared.bus.sqlite_log import SqliteLog
 from shared.contracts.envelope import Event, RawMessage, encode
@@ -90,7 +90,16 @@ class _TopicLog:
 
 
 class MemoryConsumer:
-    def __init__(self, bus: InMemoryBus, topic: Topic, group: str, handler: EventHandler) -> None:
+    def __init__(
+        self,
+        bus: InMemoryBus,
+        topic: Topic,
+        group: str,
+        handler: EventHandler,
+        *,
+        batch: BatchHandler | None = None,
+        max_batch: int = 1,
+    ) -> None:
         self.topic = topic
         self.group = group
         self.owned: frozenset[int] = frozenset()
@@ -101,7 +110,9 @@ class MemoryConsumer:
             handler,
             bus.publish_raw,
             retry_max_seconds=bus.retry_max_seconds,
+            batch=batch,
         )
+        self._max_batch = max_batch if batch is not None else 1
         self._task: asyncio.Task[None] | None = None
         self._in_hand = asyncio.Lock()
 
@@ -154,19 +165,19 @@ class MemoryConsumer:
                     if partition not in self.owned:
                         continue
                     position = group.committed.get(partition, 0)
-                    await self._dispatcher.deliver(log.partitions[partition][position])
+                    # what is there now, up to max_batch: as Kafka's getmany
+                    end = min(len(log.partitions[partition]), position + self._max_batch)
+                    await self._dispatcher.deliver_batch(log.partitions[partition][position:end])
                     if partition in self.owned:
                         try:
-                            await self._bus.commit(
-                                self.topic.name, self.group, partition, position + 1
-                            )
+                            await self._bus.commit(self.topic.name, self.group, partition, end)
                         except Exception:
                             # Not committed: the message is handed over again, and the
                             # handler's inbox drops the repeat.
                             logger.exception("offset commit failed", extra={"group": self.group})
                             await asyncio.sleep(self._bus.retry_max_seconds / 10)
                             continue
-                        group.committed[partition] = position + 1
+                        group.committed[partition] = end
                         log.report_lag(self.group, group, partition)
                 progressed = True
             if not progressed:
@@ -259,5 +270,13 @@ class InMemoryBus:
             for p in range(len(log.partitions))
         )
 
-    def consumer(self, topic: Topic, group: str, handler: EventHandler) -> MemoryConsumer:
-        return MemoryConsumer(self, topic, group, handler)
+    def consumer(
+        self,
+        topic: Topic,
+        group: str,
+        handler: EventHandler,
+        *,
+        batch: BatchHandler | None = None,
+        max_batch: int = 1,
+    ) -> MemoryConsumer:
+        return MemoryConsumer(self, topic, group, handler, batch=batch, max_batch=max_batch)
