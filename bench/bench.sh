@@ -15,6 +15,9 @@ export AIRWARN_KAFKA_PORT="${AIRWARN_BENCH_KAFKA_PORT:-39092}"
 export AIRWARN_KAFKA_DIR="$ROOT/var/bench/kafka"
 export AIRWARN_PG_PORT="${AIRWARN_BENCH_PG_PORT:-57432}"
 export AIRWARN_PG_DIR="$ROOT/var/bench/postgres"
+# Production durability: fsync, synchronous_commit and full_page_writes on (the test
+# server turns them off, which would flatter every commit); the table says so.
+export AIRWARN_PG_DURABLE=1
 # the services' consumer groups have fixed names: never share a broker with a test run
 unset AIRWARN_KAFKA_BOOTSTRAP AIRWARN_TEST_POSTGRES_URL
 

@@ -109,12 +109,22 @@ def rows(results: dict[str, Any]) -> list[Row]:
     return made
 
 
+def _durability(settings: dict[str, str] | None) -> str:
+    if not settings:
+        return "PostgreSQL durability: not recorded"
+    given = ", ".join(f"{name} = {value}" for name, value in settings.items())
+    production = all(value == "on" for value in settings.values())
+    return f"PostgreSQL {given} ({'production durability' if production else 'NOT durable'})"
+
+
 def markdown(results: dict[str, Any]) -> str:
     machine = results["machine"]
     load = ", ".join(f"{v:.1f}" for v in machine["load_average_at_start"])
     lines = [
         f"Bench run {results.get('started_at', '?')}: {machine['cpus']} CPUs, "
         f"load average at start {load} (1, 5, 15 min)",
+        "",
+        _durability(results.get("durability")),
         "",
         "| measurement | value | target | |",
         "| --- | --- | --- | --- |",

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench import micro, nationwide, pipeline, relay, report, stack
 from bench.kafka_tools import WarningWatch, group_lag, skip_to_end
@@ -93,6 +95,19 @@ def pipeline_phase(
     return body
 
 
+async def durability(postgres: str) -> dict[str, str]:
+    """The server's own word on what a commit survives (SHOW, not what we asked for)."""
+    engine = create_async_engine(postgres)
+    try:
+        async with engine.connect() as connection:
+            return {
+                name: str(await connection.scalar(text(f"SHOW {name}")))
+                for name in ("fsync", "synchronous_commit", "full_page_writes")
+            }
+    finally:
+        await engine.dispose()
+
+
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {
         "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -103,6 +118,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         },
         "settings": {k: str(v) for k, v in vars(args).items()},
     }
+    results["durability"] = await durability(args.postgres)
     wanted = set(args.only or ["micro", "relay", "paced", "light", "max", "nationwide"])
     if "micro" in wanted:
         print("bench: micro-benchmarks", file=sys.stderr)

@@ -21,12 +21,15 @@
 #   AIRWARN_PG_PORT             port on 127.0.0.1 (55432)
 #   AIRWARN_PG_BINDIR           server binaries (highest /usr/lib/postgresql/*/bin)
 #   AIRWARN_PG_START_TIMEOUT    seconds to wait for the server (60)
+#   AIRWARN_PG_DURABLE          1: production durability (fsync, synchronous_commit and
+#                               full_page_writes on), as `make bench` runs it
 #   PYTHON                      python for the probe (<repo>/.venv/bin/python)
 #
 # The data dir is wiped at every start: each run gets an empty database
-# (restart keeps it). For speed the server runs with fsync and
+# (restart keeps it). For speed the test server runs with fsync and
 # synchronous_commit off: a crash (restart --hard) loses the last commits of any
-# database that does not set synchronous_commit = on for itself. When run as
+# database that does not set synchronous_commit = on for itself. AIRWARN_PG_DURABLE=1
+# turns all three back on. When run as
 # root, initdb and the server run as the 'postgres' system user.
 # All messages go to stderr; stdout carries only the URL.
 set -euo pipefail
@@ -43,6 +46,7 @@ LOCK_FILE="$RUN_DIR/.lock"
 
 HOST=127.0.0.1
 PORT="${AIRWARN_PG_PORT:-55432}"
+if [[ "${AIRWARN_PG_DURABLE:-0}" == 1 ]]; then DURABILITY=on; else DURABILITY=off; fi
 DB_USER=airwarn
 DB_PASSWORD=airwarn
 DB_NAME=airwarn
@@ -266,9 +270,9 @@ listen_addresses = '$HOST'
 port = $PORT
 unix_socket_directories = $(conf_str "$sockets")
 max_connections = 200
-fsync = off
-synchronous_commit = off
-full_page_writes = off
+fsync = $DURABILITY
+synchronous_commit = $DURABILITY
+full_page_writes = $DURABILITY
 logging_collector = off
 EOF
     cat >"$DATA_DIR/pg_hba.conf" <<EOF

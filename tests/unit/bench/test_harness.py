@@ -63,3 +63,12 @@ def test_the_report_says_met_or_missed_against_each_target() -> None:
     table = report.markdown(results)
     assert "| pipeline / bare relay | 30.00% | ≥ 30 % | met |" in table
     assert "| 12.5 s | < 10 s | **missed** |" in table
+
+
+def test_the_report_says_what_a_commit_survived() -> None:
+    machine = {"cpus": 2, "load_average_at_start": [1.0, 1.0, 1.0]}
+    on = {"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"}
+    durable = report.markdown({"machine": machine, "durability": on})
+    assert "synchronous_commit = on" in durable and "(production durability)" in durable
+    flattering = report.markdown({"machine": machine, "durability": {**on, "fsync": "off"}})
+    assert "fsync = off" in flattering and "NOT durable" in flattering
