@@ -6,6 +6,7 @@ Everything here stays on 127.0.0.1."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -96,6 +97,19 @@ class RunningSystem:
         if not self._log_path.exists():
             return ""
         return self._log_path.read_text(errors="replace")[-chars:]
+
+
+@contextlib.contextmanager
+def serving(var_dir: Path, env: Mapping[str, str] | None = None) -> Iterator[httpx.Client]:
+    """A client of `airwarn up` started on ``var_dir``, stopped afterwards (for fixtures
+    that share one system across a module's tests)."""
+    system = RunningSystem(var_dir, env)
+    system.start()
+    try:
+        with httpx.Client(base_url=system.base, timeout=30) as client:
+            yield client
+    finally:
+        system.stop()
 
 
 @pytest.fixture

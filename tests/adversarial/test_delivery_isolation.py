@@ -13,6 +13,7 @@ from tests.adversarial.support import (
     issue_bulletin,
     receivers,
     running_with_allow_list,
+    subscribe_webhook,
     wait_for_deliveries,
 )
 
@@ -47,17 +48,7 @@ def test_bad_rows_fail_alone_and_the_good_subscriber_gets_its_bulletin(
             system.var_dir, "0-bad-mail", "email", "a@example.org\r\nBcc: b@example.org"
         )
         insert_subscription(system.var_dir, "0-no-secret", "webhook", f"{good.url}/hook")
-        made = api.post(
-            "/notify/subscriptions",
-            json={
-                "name": "good",
-                "channel": "webhook",
-                "address": f"{good.url}/hook",
-                "areas": ["all"],
-                "secret": SECRET,
-            },
-            headers=OFFICE,
-        )
+        made = subscribe_webhook(api, "good", f"{good.url}/hook", SECRET)
         assert made.status_code == 201, made.text
         bulletin = issue_bulletin(api)
         log = wait_for_deliveries(api, bulletin, count=4)

@@ -9,13 +9,14 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.adversarial.conftest import RunningSystem
+from tests.adversarial.conftest import RunningSystem, serving
 from tests.adversarial.support import (
     Receiver,
     insert_subscription,
     issue_bulletin,
     receivers,
     running_with_allow_list,
+    subscribe_webhook,
     wait_for_deliveries,
 )
 
@@ -28,13 +29,8 @@ SECRET = "whsec_" + "c3NyZi10ZXN0LXNpZ25pbmcta2V5LTMyLWJ5dGVzIQ=="
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     """One `airwarn up` (no allow-list) for the refusals, which change nothing."""
-    system = RunningSystem(tmp_path_factory.mktemp("ssrf") / "var")
-    system.start()
-    try:
-        with httpx.Client(base_url=system.base, timeout=30) as client:
-            yield client
-    finally:
-        system.stop()
+    with serving(tmp_path_factory.mktemp("ssrf") / "var") as client:
+        yield client
 
 
 INTERNAL = [
@@ -79,29 +75,9 @@ def test_a_second_loopback_port_and_a_redirect_stay_closed(
     allowed, other = receivers
     system: RunningSystem = running_with_allow_list
     with httpx.Client(base_url=system.base, timeout=30) as api:
-        made = api.post(
-            "/notify/subscriptions",
-            json={
-                "name": "redirecting receiver",
-                "channel": "webhook",
-                "address": f"{allowed.url}/redirect",
-                "areas": ["all"],
-                "secret": SECRET,
-            },
-            headers=OFFICE,
-        )
+        made = subscribe_webhook(api, "redirecting receiver", f"{allowed.url}/redirect", SECRET)
         assert made.status_code == 201, made.text
-        refused = api.post(
-            "/notify/subscriptions",
-            json={
-                "name": "other port",
-                "channel": "webhook",
-                "address": f"{other.url}/hook",
-                "areas": ["all"],
-                "secret": SECRET,
-            },
-            headers=OFFICE,
-        )
+        refused = subscribe_webhook(api, "other port", f"{other.url}/hook", SECRET)
         assert refused.status_code == 422 and "address" in refused.text
         insert_subscription(
             system.var_dir, "old-other-port", "webhook", f"{other.url}/hook", SECRET

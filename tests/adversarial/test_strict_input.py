@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.adversarial.conftest import ROOT, RunningSystem
+from tests.adversarial.conftest import ROOT, serving
 from tests.conftest import eventually
 from tests.e2e.support import FORECASTER, ORANGE_PM25, an_hour_ago, daily_forecast
 
@@ -26,13 +26,8 @@ ISSUED = json.loads(GOOD)["issued_at"]
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    system = RunningSystem(tmp_path_factory.mktemp("strict") / "var")
-    system.start()
-    try:
-        with httpx.Client(base_url=system.base, timeout=30) as client:
-            yield client
-    finally:
-        system.stop()
+    with serving(tmp_path_factory.mktemp("strict") / "var") as client:
+        yield client
 
 
 @pytest.mark.parametrize(

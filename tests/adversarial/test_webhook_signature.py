@@ -18,6 +18,7 @@ from tests.adversarial.support import (
     issue_bulletin,
     receivers,
     running_with_allow_list,
+    subscribe_webhook,
     wait_for_deliveries,
 )
 
@@ -50,17 +51,7 @@ def test_a_delivery_verifies_and_its_replay_does_not(
             headers=OFFICE,
         )
         assert empty.status_code == 422 and "secret" in empty.text
-        made = api.post(
-            "/notify/subscriptions",
-            json={
-                "name": "signed",
-                "channel": "webhook",
-                "address": f"{hook.url}/hook",
-                "areas": ["all"],
-                "secret": SECRET,
-            },
-            headers=OFFICE,
-        )
+        made = subscribe_webhook(api, "signed", f"{hook.url}/hook", SECRET)
         assert made.status_code == 201, made.text
         bulletin = issue_bulletin(api)
         wait_for_deliveries(api, bulletin, count=1)
